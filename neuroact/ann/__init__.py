@@ -1,0 +1,1 @@
+"""Artificial side (PyTorch): data, activation families, models, probes and training."""

@@ -1,0 +1,1 @@
+"""Biological side (Brian2): neuron models, f-I curves, analytic oracles, spiking networks."""

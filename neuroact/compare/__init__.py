@@ -1,0 +1,1 @@
+"""Comparison layer: fit activation families to f-I data and contrast sparsity levels."""

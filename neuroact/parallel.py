@@ -1,0 +1,148 @@
+"""Run a list of independent jobs serially, on local processes, or on a Dask cluster.
+
+Sweeps (phase maps, many random networks, seeds) are lists of ``Job(key, params)``. ``run_jobs``
+calls ``func(**params)`` for each, which returns a DataFrame (or a dict, one row). Each result is
+written to the run folder as soon as that job finishes (``RUN/jobs/<group>/<key>.csv``), so an
+interrupted sweep resumes on rerun: jobs whose file exists are not run again.
+
+Backends
+--------
+serial     ``workers=1`` (default): in this process, in order.
+local      ``workers=N > 1``: N local processes through joblib (loky).
+dask       ``scheduler="tcp://host:port"``: an existing ``dask.distributed`` cluster; the job
+           function must be importable on the workers (a module-level function of an installed
+           package, not a lambda).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from neuroact.results import RunFolder
+
+
+@dataclass(frozen=True)
+class Job:
+    """One independent unit of work: a unique ``key`` (used as file name) and keyword arguments."""
+
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def _as_frame(result: Any, key: str) -> pd.DataFrame:
+    if isinstance(result, pd.DataFrame):
+        frame = result.copy()
+    elif isinstance(result, dict):
+        frame = pd.DataFrame([result])
+    else:
+        raise TypeError(
+            f"job {key!r} returned {type(result).__name__}; expected a DataFrame or a dict (one row)"
+        )
+    frame.insert(0, "job", key) if "job" not in frame.columns else None
+    return frame
+
+
+def _call(func: Callable[..., Any], key: str, params: dict[str, Any]) -> tuple[str, Any]:
+    return key, func(**params)
+
+
+def _serial(func, jobs) -> Iterator[tuple[str, Any]]:
+    for job in jobs:
+        yield _call(func, job.key, job.params)
+
+
+def _local(func, jobs, workers) -> Iterator[tuple[str, Any]]:
+    from joblib import Parallel, delayed
+
+    parallel = Parallel(n_jobs=workers, return_as="generator_unordered")
+    yield from parallel(delayed(_call)(func, job.key, job.params) for job in jobs)
+
+
+def _dask(func, jobs, scheduler) -> Iterator[tuple[str, Any]]:
+    try:
+        from dask.distributed import Client, as_completed
+    except ImportError as exc:  # pragma: no cover - depends on the optional extra
+        raise ImportError(
+            "scheduler= needs dask.distributed: pip install 'neuroact[dask]'"
+        ) from exc
+    client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+    try:
+        futures = [client.submit(_call, func, j.key, j.params, key=f"neuroact-{j.key}") for j in jobs]
+        for future in as_completed(futures):
+            yield future.result()
+    finally:
+        if client is not scheduler:
+            client.close()
+
+
+def run_jobs(
+    func: Callable[..., Any],
+    jobs: Sequence[Job],
+    run: RunFolder | None = None,
+    group: str = "jobs",
+    workers: int = 1,
+    scheduler: Any = None,
+    progress: bool = True,
+    desc: str | None = None,
+) -> pd.DataFrame:
+    """Run ``func(**job.params)`` for every job; return all results in one table (job order).
+
+    Parameters
+    ----------
+    func : module-level function returning a DataFrame or a dict.
+    jobs : jobs with unique keys.
+    run : run folder; with it, each result is saved as it finishes and finished jobs are skipped.
+    group : sub-folder of ``RUN/jobs`` for this sweep.
+    workers : number of local processes (1 = serial in this process; -1 = all cores).
+    scheduler : address of a running ``dask.distributed`` scheduler (or a ``Client``).
+    progress : show a tqdm bar (silent when not a terminal).
+    """
+    jobs = list(jobs)
+    keys = [j.key for j in jobs]
+    if len(set(keys)) != len(keys):
+        dup = sorted({k for k in keys if keys.count(k) > 1})
+        raise ValueError(f"jobs must have unique keys; repeated: {dup}")
+    if not isinstance(workers, int) or workers == 0 or workers < -1:
+        raise ValueError(f"workers must be a positive integer or -1 (all cores); got {workers!r}")
+    if workers == -1:
+        workers = os.cpu_count() or 1
+    if scheduler is not None and workers != 1:
+        raise ValueError("give either workers (local processes) or scheduler (Dask), not both")
+
+    results: dict[str, pd.DataFrame] = {}
+    todo = []
+    for job in jobs:
+        if run is not None and run.job_done(group, job.key):
+            results[job.key] = run.load_job(group, job.key)
+        else:
+            todo.append(job)
+
+    if scheduler is not None:
+        stream = _dask(func, todo, scheduler)
+    elif workers > 1 and len(todo) > 1:
+        stream = _local(func, todo, workers)
+    else:
+        stream = _serial(func, todo)
+
+    bar = tqdm(
+        total=len(jobs),
+        initial=len(jobs) - len(todo),
+        desc=desc or group,
+        disable=not progress or None,
+        leave=False,
+    )
+    with bar:
+        for key, result in stream:
+            frame = _as_frame(result, key)
+            if run is not None:
+                run.save_job(group, key, frame)
+            results[key] = frame
+            bar.update(1)
+    frames = [results[k] for k in keys]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
