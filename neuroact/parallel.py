@@ -42,9 +42,11 @@ def _as_frame(result: Any, key: str) -> pd.DataFrame:
         frame = pd.DataFrame([result])
     else:
         raise TypeError(
-            f"job {key!r} returned {type(result).__name__}; expected a DataFrame or a dict (one row)"
+            f"job {key!r} returned {type(result).__name__}; "
+            "expected a DataFrame or a dict (one row)"
         )
-    frame.insert(0, "job", key) if "job" not in frame.columns else None
+    if "job" not in frame.columns:
+        frame.insert(0, "job", key)
     return frame
 
 
@@ -73,7 +75,9 @@ def _dask(func, jobs, scheduler) -> Iterator[tuple[str, Any]]:
         ) from exc
     client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
     try:
-        futures = [client.submit(_call, func, j.key, j.params, key=f"neuroact-{j.key}") for j in jobs]
+        futures = [
+            client.submit(_call, func, j.key, j.params, key=f"neuroact-{j.key}") for j in jobs
+        ]
         for future in as_completed(futures):
             yield future.result()
     finally:

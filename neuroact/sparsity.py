@@ -57,7 +57,9 @@ def _as_activity(x: object, *, name: str = "x", nonnegative: bool = True) -> np.
             f"{arr.shape}"
         )
     if arr.size == 0:
-        raise ValueError(f"{name} is empty (shape {arr.shape}); expected at least one sample and unit")
+        raise ValueError(
+            f"{name} is empty (shape {arr.shape}); expected at least one sample and one unit"
+        )
     if not np.all(np.isfinite(arr)):
         bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
         raise ValueError(f"{name} contains {bad} NaN or infinite value(s); expected finite values")

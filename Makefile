@@ -1,0 +1,38 @@
+# Two commands do all the set-up on a fresh machine with Python 3.11:
+#   make run    create .venv, install, run the quick profile of the main job (runs/quick/report.md)
+#   make test   create .venv, install, lint, run the test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# The CPU wheel kept on the project's machines; override (e.g. TORCH=torch) elsewhere.
+TORCH ?= torch==2.13.0
+DATA_DIR ?= $(abspath ../shared/data)
+OUT ?= runs/quick
+PROFILE ?= quick
+
+.PHONY: install run full test lint bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q "$(TORCH)"
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $@
+
+install: $(BIN)/.installed
+
+run: install
+	$(BIN)/neuroact run --profile $(PROFILE) --out $(OUT)
+
+full: install
+	NEUROACT_DATA_DIR=$(DATA_DIR) $(BIN)/neuroact run --profile full --out runs/full
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
+	NEUROACT_DATA_DIR=$(DATA_DIR) $(BIN)/python -m pytest -q -p no:cacheprovider
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
