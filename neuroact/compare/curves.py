@@ -47,6 +47,30 @@ from scipy.special import expit
 
 Array = np.ndarray
 
+# Column names of result tables that a parameter name must not shadow.
+RESERVED_NAMES = frozenset(
+    {
+        "family",
+        "success",
+        "message",
+        "n_points",
+        "n_params",
+        "r2",
+        "rmse",
+        "aic",
+        "aicc",
+        "bic",
+        "loss",
+        "current_unit",
+        "cell_id",
+        "rank",
+        "criterion",
+        "delta",
+        "weight",
+        "model",
+    }
+)
+
 __all__ = [
     "FAMILIES",
     "Family",
@@ -91,6 +115,12 @@ class Family:
     jac: Callable[..., Array] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
+        clash = set(self.params) & RESERVED_NAMES
+        if clash:
+            raise ValueError(
+                f"family {self.name!r}: parameter names {sorted(clash)} are reserved for fit "
+                "statistics in result tables; rename them"
+            )
         if len(self.units) != len(self.params):
             raise ValueError(
                 f"family {self.name!r}: units has {len(self.units)} entries, "

@@ -195,11 +195,12 @@ class CellFits:
                     "runner_up": d["family"].iloc[1] if len(d) > 1 else None,
                 }
             )
-        return pd.DataFrame(rows)
+        columns = ["cell_id", "winner", "r2", f"delta_{self.criterion}_next", "runner_up"]
+        return pd.DataFrame(rows, columns=columns)
 
     def summary(self) -> pd.DataFrame:
         """Per family: cells fitted, successes, wins (and share), median and IQR of R^2."""
-        wins = self.winners()["winner"].value_counts() if len(self.table) else pd.Series()
+        wins = self.winners()["winner"].value_counts()
         n_cells = self.table["cell_id"].nunique()
         rows = []
         for fam in self.families:
@@ -258,7 +259,6 @@ def fit_cells(
         )
         f = comparison.to_frame()
         f.insert(0, "cell_id", cell)
-        f["n_points"] = i.size
         frames.append(f)
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     return CellFits(table, criterion, tuple(f.name for f in fams))

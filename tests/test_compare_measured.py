@@ -1,0 +1,226 @@
+"""Measured f-I tables: reading any lab's layout, fitting every cell, the `neuroact fit` command."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+from neuroact.compare.curves import lif, rectifier
+from neuroact.compare.measured import fit_cells, read_fi_table
+
+DATA = Path(
+    os.environ.get("NEUROACT_DATA_DIR", Path(__file__).parents[1] / ".." / "shared" / "data")
+)
+BBP = DATA / "fi-measured" / "bbp_sscx_rat_L5TPC_fI_per_sweep_44cells.csv"
+
+
+def _synthetic_table(seed: int = 0) -> pd.DataFrame:
+    """Three 'cells' in another lab's layout: nA currents, spike counts over 500 ms steps."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for cell, (tau, t_ref, i_th) in {
+        "a": (0.010, 0.002, 1.5),
+        "b": (0.020, 0.003, 0.8),
+        "c": (0.015, 0.004, 1.1),
+    }.items():
+        for i in np.linspace(0.0, 4.0, 21):
+            for _ in range(2):  # every current stepped twice
+                count = rng.poisson(lif(np.array([i]), tau, t_ref, i_th)[0] * 0.5)
+                rows.append({"neuron": cell, "I_inj": i, "n_spikes": count, "T_s": 0.5})
+    return pd.DataFrame(rows)
+
+
+def test_read_counts_and_durations_with_units():
+    table = _synthetic_table()
+    curves = read_fi_table(
+        table,
+        cell_col="neuron",
+        current_col="I_inj",
+        count_col="n_spikes",
+        duration_col="T_s",
+        duration_unit="s",
+        current_unit="nA",
+    )
+    assert curves.cells == ["a", "b", "c"]
+    assert len(curves.data) == len(table)
+    assert_allclose(curves.data["rate_Hz"], table["n_spikes"] / 0.5)
+    # the same table with the duration in ms and one value for all rows
+    ms = read_fi_table(
+        table,
+        cell_col="neuron",
+        current_col="I_inj",
+        count_col="n_spikes",
+        duration=500.0,
+        duration_unit="ms",
+        current_unit="nA",
+    )
+    assert_allclose(ms.data["rate_Hz"], curves.data["rate_Hz"])
+
+
+def test_repeats_mean_averages_equal_currents_with_sem():
+    table = _synthetic_table()
+    curves = read_fi_table(
+        table,
+        cell_col="neuron",
+        current_col="I_inj",
+        count_col="n_spikes",
+        duration=0.5,
+        duration_unit="s",
+        current_unit="nA",
+        repeats="mean",
+    )
+    assert len(curves.data) == 3 * 21
+    assert (curves.data["n_sweeps"] == 2).all()
+    first = table[(table.neuron == "a") & np.isclose(table.I_inj, 4.0)]["n_spikes"] / 0.5
+    row = curves.data[(curves.data.cell_id == "a") & np.isclose(curves.data.current, 4.0)]
+    assert row["rate_Hz"].iloc[0] == pytest.approx(first.mean())
+    assert row["rate_sem_Hz"].iloc[0] == pytest.approx(first.std(ddof=1) / np.sqrt(2))
+
+
+def test_fit_cells_recovers_lif_thresholds_of_synthetic_cells():
+    curves = read_fi_table(
+        _synthetic_table(),
+        cell_col="neuron",
+        current_col="I_inj",
+        count_col="n_spikes",
+        duration=0.5,
+        duration_unit="s",
+        current_unit="nA",
+    )
+    fits = fit_cells(curves, ["rectifier", "softplus", "lif"], progress=False)
+    lif_rows = fits.table[fits.table.family == "lif"].set_index("cell_id")
+    assert lif_rows["success"].all()
+    # currents are 0.2 nA apart: the threshold is known to within one step
+    assert_allclose(lif_rows.loc[["a", "b", "c"], "i_th"], [1.5, 0.8, 1.1], atol=0.2)
+    summary = fits.summary()
+    assert summary["n_wins"].sum() == 3
+    assert set(fits.winners()["cell_id"]) == {"a", "b", "c"}
+
+
+def test_bad_columns_and_units_raise_clear_errors():
+    table = _synthetic_table()
+    with pytest.raises(ValueError, match="cell_col='cell'"):
+        read_fi_table(table, cell_col="cell", current_col="I_inj", rate_col="n_spikes")
+    with pytest.raises(ValueError, match="duration"):
+        read_fi_table(table, cell_col="neuron", current_col="I_inj", count_col="n_spikes")
+    with pytest.raises(ValueError, match="current_unit"):
+        read_fi_table(
+            table, cell_col="neuron", current_col="I_inj", rate_col="n_spikes", current_unit="amps"
+        )
+    with pytest.raises(ValueError, match="give the rate"):
+        read_fi_table(table, cell_col="neuron", current_col="I_inj")
+
+
+def test_a_cell_that_never_fires_gets_failed_rows_not_an_exception():
+    i = np.linspace(0, 1, 10)
+    table = pd.DataFrame(
+        {
+            "cell": ["silent"] * 10 + ["ok"] * 10,
+            "I": np.r_[i, i],
+            "rate": np.r_[np.zeros(10), rectifier(i, 50.0, 0.3)],
+        }
+    )
+    curves = read_fi_table(table, cell_col="cell", current_col="I", rate_col="rate")
+    fits = fit_cells(curves, ["rectifier", "lif"], progress=False)
+    silent = fits.table[fits.table.cell_id == "silent"]
+    assert not silent["success"].any()
+    assert silent["message"].str.contains("all rates are zero").all()
+    assert list(fits.winners()["cell_id"]) == ["ok"]
+
+
+@pytest.mark.skipif(not BBP.exists(), reason="measured f-I data not available")
+def test_all_44_measured_cells_fitted():
+    curves = read_fi_table(
+        BBP,
+        cell_col="cell_id",
+        current_col="step_current_pA",
+        rate_col="rate_Hz",
+        current_unit="pA",
+    )
+    assert len(curves) == 44
+    fits = fit_cells(curves, progress=False)
+    assert len(fits.table) == 44 * 5
+    assert fits.table["success"].all(), fits.table.loc[~fits.table.success, "message"]
+    summary = fits.summary().set_index("family")
+    assert summary["n_wins"].sum() == 44
+    # the measured curves are monotone and smooth: every family explains most of the variance
+    assert (summary["median_r2"] > 0.9).all()
+    # thresholds (pA) lie inside the measured current range of each cell
+    rect = fits.table[fits.table.family == "rectifier"].set_index("cell_id")
+    span = curves.data.groupby("cell_id")["current"].agg(["min", "max"])
+    assert (rect["theta"] < span.loc[rect.index, "max"]).all()
+
+
+def _cli(argv: list[str]) -> int:
+    from neuroact import cli_fit
+
+    parser = argparse.ArgumentParser(prog="neuroact")
+    cli_fit.add_parser(parser.add_subparsers())
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+def test_fit_command_writes_fits_and_figure(tmp_path, capsys):
+    table = _synthetic_table()
+    path = tmp_path / "steps.csv"
+    table.to_csv(path, index=False)
+    out = tmp_path / "out"
+    status = _cli(
+        [
+            "fit",
+            str(path),
+            "--cell-col",
+            "neuron",
+            "--current-col",
+            "I_inj",
+            "--count-col",
+            "n_spikes",
+            "--duration-col",
+            "T_s",
+            "--duration-unit",
+            "s",
+            "--current-unit",
+            "nA",
+            "--families",
+            "rectifier",
+            "softplus",
+            "lif",
+            "--out",
+            str(out),
+        ]
+    )
+    assert status == 0
+    fits = pd.read_csv(out / "fits.csv")
+    assert list(fits.columns[:7]) == ["cell_id", "family", "success", "r2", "rmse", "aic", "bic"]
+    assert {"g", "theta", "beta", "tau", "t_ref", "i_th"} <= set(fits.columns)
+    assert len(fits) == 3 * 3
+    assert (out / "fits.png").stat().st_size > 10_000
+    assert (out / "winners.csv").exists() and (out / "summary.csv").exists()
+    assert "fitted 3 cells" in capsys.readouterr().out
+
+
+def test_fit_command_fails_cleanly_when_nothing_fits(tmp_path):
+    path = tmp_path / "silent.csv"
+    pd.DataFrame({"c": ["x"] * 6, "i": np.arange(6.0), "r": np.zeros(6)}).to_csv(path, index=False)
+    status = _cli(
+        [
+            "fit",
+            str(path),
+            "--cell-col",
+            "c",
+            "--current-col",
+            "i",
+            "--rate-col",
+            "r",
+            "--out",
+            str(tmp_path / "o"),
+            "--no-figure",
+        ]
+    )
+    assert status == 1
