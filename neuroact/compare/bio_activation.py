@@ -10,7 +10,8 @@ threshold current (j = I / I_th) is::
 
 (the ``lif`` family of :mod:`neuroact.compare.curves` rewritten: ln(I/(I - I_th)) =
 ln(1 + 1/(j - 1))). Its slope is infinite at threshold, which stops gradient descent;
-Hunsberger & Eliasmith replace max(j - 1, 0) by the smooth rho(j - 1) = gamma ln(1 + e^{(j-1)/gamma})::
+Hunsberger & Eliasmith replace max(j - 1, 0) by the smooth
+rho(j - 1) = gamma ln(1 + e^{(j-1)/gamma})::
 
     r_soft(j) = 1 / (t_ref + tau * ln(1 + 1 / rho(j - 1))).
 
