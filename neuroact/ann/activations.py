@@ -1,0 +1,157 @@
+"""Activation families by name, and a registry for custom ones.
+
+Built in (``x`` is the pre-activation)
+
+=============  ==================================================  ============  ==========
+name           formula                                             exact zeros   range
+=============  ==================================================  ============  ==========
+relu           ``max(0, x)`` (the rectifier of Glorot et al. 2011)  yes           [0, inf)
+softplus       ``log(1 + exp(beta x)) / beta`` (beta = sharpness;   no            (0, inf)
+               beta -> inf gives relu; Glorot et al. used beta = 1)
+sigmoid        ``1 / (1 + exp(-x))``                                no            (0, 1)
+tanh           ``tanh(x)``                                          no            (-1, 1)
+leaky_relu     ``max(x, slope x)``, ``slope = 0.01`` by default     no            (-inf, inf)
+=============  ==================================================  ============  ==========
+
+Each family has an :class:`ActivationSpec` that the probes read: whether silent units give exact
+zeros (the "output view" of sparsity then uses ``eps = 0``) and, for saturating units, the
+output bounds (a unit within ``saturation_tol`` of a bound counts as saturated, the measure of
+Glorot & Bengio 2010).
+
+Custom activations (the comparison layer registers a unit built from a biological f-I curve)::
+
+    from neuroact.ann.activations import register_activation
+    register_activation("soft_lif", lambda **p: SoftLIF(**p), exact_zeros=False)
+    make_activation("soft_lif", tau_ref=0.002)
+
+The factory is called with the keyword parameters given to :func:`make_activation` (an
+``activation_params`` dict in :class:`~neuroact.ann.train.TrainConfig`) and must return an
+``nn.Module`` applied elementwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from torch import nn
+
+ActivationFactory = Callable[..., nn.Module]
+
+
+@dataclass(frozen=True)
+class ActivationSpec:
+    """What the code needs to know about an activation family.
+
+    Attributes
+    ----------
+    name : registry name.
+    factory : ``factory(**params) -> nn.Module``.
+    exact_zeros : True if inactive units output exactly 0 (rectifiers).
+    bounds : ``(low, high)`` output bounds of a saturating unit, else None.
+    saturation_tol : distance to a bound that counts as saturated (output units).
+    description : one line, formula and source.
+    """
+
+    name: str
+    factory: ActivationFactory
+    exact_zeros: bool = False
+    bounds: tuple[float, float] | None = None
+    saturation_tol: float = 0.01
+    description: str = ""
+
+    def make(self, **params) -> nn.Module:
+        try:
+            module = self.factory(**params)
+        except TypeError as exc:
+            raise TypeError(
+                f"activation {self.name!r} does not accept parameters {params}: {exc}"
+            ) from exc
+        if not isinstance(module, nn.Module):
+            raise TypeError(
+                f"the factory of activation {self.name!r} returned {type(module).__name__}; "
+                "expected a torch.nn.Module"
+            )
+        return module
+
+
+_REGISTRY: dict[str, ActivationSpec] = {}
+
+
+def register_activation(
+    name: str,
+    factory: ActivationFactory,
+    *,
+    exact_zeros: bool = False,
+    bounds: tuple[float, float] | None = None,
+    saturation_tol: float = 0.01,
+    description: str = "",
+    overwrite: bool = False,
+) -> ActivationSpec:
+    """Add an activation family under ``name``; returns its spec.
+
+    Raises ``ValueError`` if ``name`` exists (unless ``overwrite=True``) and ``TypeError`` if
+    ``factory`` is not callable.
+    """
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"name must be a Python identifier such as 'soft_lif'; got {name!r}")
+    if not callable(factory):
+        raise TypeError(f"factory must be callable (returning an nn.Module); got {factory!r}")
+    if name in _REGISTRY and not overwrite:
+        raise ValueError(f"activation {name!r} is already registered; pass overwrite=True")
+    if bounds is not None and not bounds[0] < bounds[1]:
+        raise ValueError(f"bounds must be (low, high) with low < high; got {bounds}")
+    spec = ActivationSpec(name, factory, exact_zeros, bounds, saturation_tol, description)
+    _REGISTRY[name] = spec
+    return spec
+
+
+def unregister_activation(name: str) -> None:
+    """Remove a (custom) activation from the registry."""
+    get_spec(name)
+    del _REGISTRY[name]
+
+
+def activation_names() -> list[str]:
+    """Names of all registered activation families."""
+    return sorted(_REGISTRY)
+
+
+def get_spec(name: str) -> ActivationSpec:
+    """The spec of activation ``name``; an unknown name lists the valid ones."""
+    if name not in _REGISTRY:
+        raise ValueError(f"activation must be one of {activation_names()}; got {name!r}")
+    return _REGISTRY[name]
+
+
+def make_activation(name: str, **params) -> nn.Module:
+    """A new module of activation family ``name`` with ``params`` (e.g. ``beta`` for softplus)."""
+    return get_spec(name).make(**params)
+
+
+def _softplus(beta: float = 1.0) -> nn.Module:
+    if not beta > 0:
+        raise ValueError(f"softplus beta (sharpness) must be > 0; got {beta}")
+    # threshold: PyTorch switches to the identity above beta*x > threshold (numerically exact).
+    return nn.Softplus(beta=float(beta), threshold=20.0)
+
+
+def _leaky_relu(negative_slope: float = 0.01) -> nn.Module:
+    if not 0 <= negative_slope < 1:
+        raise ValueError(f"leaky_relu negative_slope must be in [0, 1); got {negative_slope}")
+    return nn.LeakyReLU(negative_slope=float(negative_slope))
+
+
+register_activation(
+    "relu", nn.ReLU, exact_zeros=True, description="max(0, x); Glorot, Bordes & Bengio 2011"
+)
+register_activation(
+    "softplus", _softplus, description="log(1 + exp(beta x)) / beta; Dugas et al. 2001"
+)
+register_activation(
+    "sigmoid", nn.Sigmoid, bounds=(0.0, 1.0), description="1 / (1 + exp(-x)), logistic"
+)
+register_activation("tanh", nn.Tanh, bounds=(-1.0, 1.0), description="tanh(x)")
+register_activation(
+    "leaky_relu", _leaky_relu, description="max(x, slope x); Maas, Hannun & Ng 2013"
+)
