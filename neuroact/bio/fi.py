@@ -1,0 +1,489 @@
+"""Firing-rate-versus-current (f-I) curves: one NeuronGroup for every current x trial, one run.
+
+Public API
+----------
+``fi_curve(model, currents, *, duration, transient, trials, seed, dt, target, rate_method)``
+    Simulate ``model`` (a name from :mod:`neuroact.bio.neurons` or a ``NeuronModel``) under
+    constant currents and return an :class:`FICurve`.
+``FICurve``
+    Result: per current the steady-state rate, its SEM over trials, the first-interval rate,
+    the CV of the inter-spike intervals; ``to_frame()`` gives the tidy table.
+``spike_statistics(i, t, n_currents, trials, transient, duration, rate_method)``
+    The statistics above from raw spike indices and times (used by every backend).
+``StandaloneFICurve``
+    A ``cpp_standalone`` build for a fixed number of currents that reruns with new currents
+    without recompiling (``device.run(run_args=...)``).
+
+How the curve is simulated
+--------------------------
+All ``len(currents) * trials`` neurons live in ONE ``NeuronGroup`` (neuron ``k`` gets current
+``k // trials``, trial ``k % trials``) inside an explicit ``brian2.Network``, run once. The
+objects have fixed names so that the cython cache is reused between calls. Noise is seeded with
+``brian2.seed(seed)``; numpy's global random state is saved and restored around the run so that
+calling ``fi_curve`` does not change the caller's random numbers.
+
+Measures (DESIGN.md)
+--------------------
+- steady-state rate: after the transient. ``rate_method="count"``: spikes in
+  [transient, duration) / (duration - transient) (unbiased, quantised: 1/window). ``"isi"``:
+  (number of intervals) / (sum of intervals) between the spikes after the transient, which is
+  exact for regular (deterministic) firing; a trial with fewer than two such spikes falls back to
+  the count. ``"auto"`` (default): ``"isi"`` for deterministic models, ``"count"`` for noisy ones
+  (for irregular firing the ISI estimate is biased upwards by the window edges).
+  The per-current rate is the mean over trials; ``rate_sem`` is std(ddof=1)/sqrt(trials) (NaN for
+  one trial).
+- first-interval rate: 1 / (first ISI of the whole run, from the current's onset at t = 0),
+  averaged over trials; 0 for a trial with fewer than two spikes.
+- CV ISI: std / mean of the intervals after the transient, pooled over trials; NaN with fewer
+  than two intervals.
+
+Code-generation targets
+-----------------------
+``target="numpy"`` (default): no compile step; right for tests and for runs of a few seconds.
+``"cython"``: compiles each code object once (seconds, cached in ~/.cython/brian_extensions),
+then much faster per step: right for long or fine-dt runs (see benchmarks/RESULTS.md).
+``"cpp_standalone"``: builds a binary for this run (through :class:`StandaloneFICurve`); worth it
+when the same network shape is rerun with new currents.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from brian2 import Network, NeuronGroup, Quantity, SpikeMonitor, prefs, second
+from brian2 import seed as brian_seed
+from brian2.units.fundamentalunits import DIMENSIONLESS, get_dimensions
+
+from neuroact.bio.neurons import NeuronModel, get_model
+
+__all__ = ["FICurve", "fi_curve", "spike_statistics", "StandaloneFICurve", "TARGETS"]
+
+TARGETS = ("numpy", "cython", "cpp_standalone")
+RATE_METHODS = ("auto", "count", "isi")
+
+
+@dataclass(frozen=True)
+class FICurve:
+    """An f-I curve: per-current statistics of one ``fi_curve`` run.
+
+    Arrays have one entry per current (``trial_rates``: currents x trials). Currents are plain
+    floats in ``current_unit``; rates in Hz; times in seconds.
+    """
+
+    model: str
+    currents: np.ndarray
+    current_unit: str
+    rate: np.ndarray
+    rate_sem: np.ndarray
+    first_rate: np.ndarray
+    cv_isi: np.ndarray
+    trial_rates: np.ndarray
+    n_spikes: np.ndarray
+    duration_s: float
+    transient_s: float
+    dt_s: float
+    trials: int
+    seed: int | None
+    target: str
+    rate_method: str
+    params: dict = field(default_factory=dict)
+    wall_seconds: float = float("nan")
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy table: model, current, current_unit, rate_Hz, rate_sem_Hz, first_rate_Hz,
+        cv_isi, n_spikes, trials, duration_s, transient_s, dt_ms."""
+        return pd.DataFrame(
+            {
+                "model": self.model,
+                "current": self.currents,
+                "current_unit": self.current_unit,
+                "rate_Hz": self.rate,
+                "rate_sem_Hz": self.rate_sem,
+                "first_rate_Hz": self.first_rate,
+                "cv_isi": self.cv_isi,
+                "n_spikes": self.n_spikes,
+                "trials": self.trials,
+                "duration_s": self.duration_s,
+                "transient_s": self.transient_s,
+                "dt_ms": self.dt_s * 1e3,
+            }
+        )
+
+
+# --- input checks ------------------------------------------------------------------------------
+def _check_time(value, name: str) -> float:
+    if not isinstance(value, Quantity) or get_dimensions(value) != get_dimensions(second):
+        raise TypeError(f"{name} must be a Brian2 time quantity (e.g. 1*second); got {value!r}")
+    if np.ndim(value) != 0 or not np.isfinite(float(value)):
+        raise ValueError(f"{name} must be one finite time; got {value!r}")
+    return float(value)
+
+
+def _check_currents(currents, model: NeuronModel) -> np.ndarray:
+    unit = model.current_unit
+    if not isinstance(currents, Quantity) or get_dimensions(currents) is DIMENSIONLESS:
+        raise TypeError(
+            f"currents must carry current units ({model.current_unit_name} for model "
+            f"{model.name!r}, e.g. np.linspace(0, 3, 31)*{model.current_unit_name}); "
+            f"got {currents!r}"
+        )
+    if get_dimensions(currents) != get_dimensions(unit):
+        raise TypeError(
+            f"currents for model {model.name!r} must be in units of {model.current_unit_name} "
+            f"(dimensions {get_dimensions(unit)}); got {currents!r}"
+        )
+    values = np.atleast_1d(np.asarray(currents / unit, dtype=float))
+    if values.ndim != 1 or values.size == 0:
+        raise ValueError(f"currents must be a non-empty 1-d array; got shape {values.shape}")
+    if not np.all(np.isfinite(values)):
+        raise ValueError(f"currents must be finite (no NaN or inf); got {currents!r}")
+    return values
+
+
+def _check_args(duration, transient, trials, dt, target, rate_method, seed):
+    duration_s = _check_time(duration, "duration")
+    transient_s = _check_time(transient, "transient")
+    dt_s = _check_time(dt, "dt")
+    if duration_s <= 0:
+        raise ValueError(f"duration must be positive; got {duration!r}")
+    if not 0 <= transient_s < duration_s:
+        raise ValueError(
+            f"transient must be >= 0 and shorter than duration ({duration!r}); got {transient!r}"
+        )
+    if dt_s <= 0 or dt_s > (duration_s - transient_s):
+        raise ValueError(f"dt must be positive and shorter than the measured window; got {dt!r}")
+    if isinstance(trials, bool) or not isinstance(trials, int | np.integer) or trials < 1:
+        raise ValueError(f"trials must be an integer >= 1; got {trials!r}")
+    if target not in TARGETS:
+        raise ValueError(f"target must be one of {TARGETS}; got {target!r}")
+    if rate_method not in RATE_METHODS:
+        raise ValueError(f"rate_method must be one of {RATE_METHODS}; got {rate_method!r}")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
+        raise TypeError(f"seed must be an integer or None; got {seed!r}")
+    return duration_s, transient_s, dt_s
+
+
+# --- statistics --------------------------------------------------------------------------------
+def spike_statistics(
+    i: np.ndarray,
+    t: np.ndarray,
+    n_currents: int,
+    trials: int,
+    transient: float,
+    duration: float,
+    rate_method: str = "count",
+) -> dict[str, np.ndarray]:
+    """Per-current rate statistics from spike indices ``i`` and times ``t`` (seconds).
+
+    Neuron ``k`` is current ``k // trials``, trial ``k % trials``. Returns a dict with
+    ``rate``, ``rate_sem``, ``first_rate``, ``cv_isi``, ``n_spikes`` (per current) and
+    ``trial_rates`` (currents x trials); definitions in the module docstring.
+    """
+    n = n_currents * trials
+    i = np.asarray(i, dtype=np.int64)
+    t = np.asarray(t, dtype=float)
+    order = np.lexsort((t, i))
+    i, t = i[order], t[order]
+    window = duration - transient
+
+    # First interval of the whole run: the first two spikes of each neuron.
+    count_all = np.bincount(i, minlength=n)
+    start = np.concatenate([[0], np.cumsum(count_all)[:-1]])
+    has_two = count_all >= 2
+    first_rate = np.zeros(n)
+    first_isi = t[start[has_two] + 1] - t[start[has_two]]
+    first_rate[has_two] = 1.0 / first_isi
+
+    # Steady state: spikes at or after the transient.
+    late = t >= transient
+    i_l, t_l = i[late], t[late]
+    count = np.bincount(i_l, minlength=n).astype(float)
+    same = i_l[1:] == i_l[:-1]
+    isi = np.diff(t_l)[same]
+    owner = i_l[1:][same]
+    n_isi = np.bincount(owner, minlength=n).astype(float)
+    sum_isi = np.bincount(owner, weights=isi, minlength=n)
+    sum_isi2 = np.bincount(owner, weights=isi**2, minlength=n)
+
+    rates = count / window
+    if rate_method == "isi":
+        ok = n_isi >= 1
+        rates[ok] = n_isi[ok] / sum_isi[ok]
+
+    def per_current(x):
+        return x.reshape(n_currents, trials)
+
+    trial_rates = per_current(rates)
+    if trials > 1:
+        sem = trial_rates.std(axis=1, ddof=1) / np.sqrt(trials)
+    else:
+        sem = np.full(n_currents, np.nan)
+    k = per_current(n_isi).sum(axis=1)
+    s1 = per_current(sum_isi).sum(axis=1)
+    s2 = per_current(sum_isi2).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = s1 / k
+        var = np.maximum(s2 - k * mean**2, 0.0) / (k - 1)
+        cv = np.where(k >= 2, np.sqrt(var) / mean, np.nan)
+    return {
+        "rate": trial_rates.mean(axis=1),
+        "rate_sem": sem,
+        "first_rate": per_current(first_rate).mean(axis=1),
+        "cv_isi": cv,
+        "n_spikes": per_current(count).sum(axis=1).astype(int),
+        "trial_rates": trial_rates,
+    }
+
+
+# --- simulation --------------------------------------------------------------------------------
+def _build(model: NeuronModel, n: int, dt: Quantity) -> tuple[NeuronGroup, SpikeMonitor]:
+    group = NeuronGroup(
+        n,
+        model.equations,
+        threshold=model.threshold,
+        reset=model.reset or None,
+        refractory=model.refractory if model.refractory is not None else False,
+        method=model.method,
+        namespace=model.namespace(),
+        dt=dt,
+        name="fi_neurons",  # fixed names: identical code, so cython's cache is reused
+    )
+    for var, value in model.init.items():
+        # namespace={}: string expressions see only the model's parameters, never our locals
+        group.state(var, use_units=True).set_item(slice(None), value, namespace={})
+    if model.every_step:
+        group.run_regularly(model.every_step, when="start", name="fi_every_step")
+    monitor = SpikeMonitor(group, record=True, name="fi_spikes")
+    return group, monitor
+
+
+@contextlib.contextmanager
+def _codegen_target(target: str) -> Iterator[None]:
+    """Set Brian2's runtime target for one run, then restore the user's preference."""
+    old = prefs.codegen.target
+    prefs.codegen.target = target
+    try:
+        yield
+    finally:
+        prefs.codegen.target = old
+
+
+@contextlib.contextmanager
+def _seeded(seed: int | None) -> Iterator[None]:
+    """Seed Brian2's generators; leave numpy's global random state as the caller had it."""
+    state = np.random.get_state()  # noqa: NPY002 (Brian2's numpy target uses the legacy RNG)
+    if seed is not None:
+        brian_seed(int(seed))
+    try:
+        yield
+    finally:
+        np.random.set_state(state)  # noqa: NPY002
+
+
+def _resolve_method(rate_method: str, model: NeuronModel) -> str:
+    if rate_method == "auto":
+        return "count" if model.stochastic else "isi"
+    return rate_method
+
+
+def fi_curve(
+    model: str | NeuronModel,
+    currents: Quantity,
+    *,
+    duration: Quantity = 1 * second,
+    transient: Quantity = 0.2 * second,
+    trials: int = 1,
+    seed: int | None = 0,
+    dt: Quantity | None = None,
+    target: str = "numpy",
+    rate_method: str = "auto",
+) -> FICurve:
+    """Simulate the f-I curve of ``model``: ONE NeuronGroup for every current x trial, one run.
+
+    Parameters
+    ----------
+    model : registry name (``"lif"``, ``"noisy_lif"``, ``"hh"``, ``"adex"``, ``"izhikevich_rs"``,
+        ...) or a :class:`~neuroact.bio.neurons.NeuronModel` (e.g. with overridden parameters).
+    currents : 1-d Brian2 quantity in the model's current unit (``model.current_unit``),
+        switched on at t = 0 and held constant.
+    duration : simulated time (> 0).
+    transient : time discarded before the steady-state rate is measured (0 <= transient <
+        duration).
+    trials : independent repetitions per current (>= 1); only differ for noisy models.
+    seed : seed for Brian2's random numbers (None: not seeded). Same seed, same numbers.
+    dt : integration step; None uses ``model.dt`` (0.01 ms for the registered models, where the
+        LIF's threshold-crossing error is <= 0.2% up to 200 Hz).
+    target : ``"numpy"``, ``"cython"`` or ``"cpp_standalone"`` (module docstring).
+    rate_method : ``"auto"``, ``"count"`` or ``"isi"`` (module docstring).
+
+    Returns
+    -------
+    FICurve
+    """
+    model = get_model(model)
+    values = _check_currents(currents, model)
+    dt = model.dt if dt is None else dt
+    duration_s, transient_s, dt_s = _check_args(
+        duration, transient, trials, dt, target, rate_method, seed
+    )
+    method = _resolve_method(rate_method, model)
+    if target == "cpp_standalone":
+        with StandaloneFICurve(
+            model,
+            len(values),
+            duration=duration,
+            transient=transient,
+            trials=trials,
+            dt=dt,
+            rate_method=rate_method,
+            seed=seed,
+        ) as runner:
+            return runner.run(currents)
+
+    start = time.perf_counter()
+    n = len(values) * int(trials)
+    with _codegen_target(target), _seeded(seed):
+        group, monitor = _build(model, n, dt)
+        group.I = np.repeat(values, trials) * model.current_unit
+        net = Network(group, monitor)
+        net.run(duration_s * second, namespace={})
+        i, t = np.asarray(monitor.i[:]), np.asarray(monitor.t[:] / second)
+    stats = spike_statistics(i, t, len(values), int(trials), transient_s, duration_s, method)
+    return FICurve(
+        model=model.name,
+        currents=values,
+        current_unit=model.current_unit_name,
+        trials=int(trials),
+        duration_s=duration_s,
+        transient_s=transient_s,
+        dt_s=dt_s,
+        seed=seed,
+        target=target,
+        rate_method=method,
+        params={k: str(v) for k, v in model.params.items()},
+        wall_seconds=time.perf_counter() - start,
+        **stats,
+    )
+
+
+class StandaloneFICurve:
+    """A ``cpp_standalone`` f-I runner built once for ``n_currents`` x ``trials`` neurons.
+
+    ``run(currents)`` reruns the compiled binary with new currents through
+    ``device.run(run_args={group.I: ...})`` (Brian2 >= 2.6): no code generation or compilation
+    after the first call. The noise seed is compiled in: every rerun uses ``seed``'s noise.
+    Brian2's device is process-global: while a runner exists the standalone device is active
+    for this process's network builds; ``close()`` (or using it as a
+    context manager) switches back to the runtime device.
+    """
+
+    def __init__(
+        self,
+        model: str | NeuronModel,
+        n_currents: int,
+        *,
+        duration: Quantity = 1 * second,
+        transient: Quantity = 0.2 * second,
+        trials: int = 1,
+        dt: Quantity | None = None,
+        directory: str | os.PathLike | None = None,
+        rate_method: str = "auto",
+        seed: int | None = 0,
+        threads: int = 0,
+    ):
+        from brian2 import device, set_device
+
+        self.model = get_model(model)
+        dt = self.model.dt if dt is None else dt
+        self.duration_s, self.transient_s, self.dt_s = _check_args(
+            duration, transient, trials, dt, "cpp_standalone", rate_method, seed
+        )
+        self.seed = seed
+        if not isinstance(n_currents, int | np.integer) or n_currents < 1:
+            raise ValueError(f"n_currents must be an integer >= 1; got {n_currents!r}")
+        self.n_currents, self.trials = int(n_currents), int(trials)
+        self.rate_method = _resolve_method(rate_method, self.model)
+        self._tmp = None
+        if directory is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="neuroact_fi_")
+            directory = self._tmp.name
+        self.directory = Path(directory)
+        self.build_seconds = float("nan")
+
+        set_device("cpp_standalone", directory=str(self.directory), build_on_run=False)
+        device.reinit()
+        device.activate(directory=str(self.directory), build_on_run=False)
+        if threads:
+            prefs.devices.cpp_standalone.openmp_threads = int(threads)
+        self._device = device
+        start = time.perf_counter()
+        if seed is not None:
+            brian_seed(int(seed))  # recorded in the standalone code: fixed for every rerun
+        self._group, self._monitor = _build(self.model, self.n_currents * self.trials, dt)
+        self._group.I = 0 * self.model.current_unit  # overwritten by run_args
+        self._net = Network(self._group, self._monitor)
+        self._net.run(self.duration_s * second, namespace={})
+        device.build(directory=str(self.directory), compile=True, run=False)
+        self.build_seconds = time.perf_counter() - start
+
+    def run(self, currents: Quantity) -> FICurve:
+        """Rerun the compiled simulation with new ``currents`` (same length as at build)."""
+        values = _check_currents(currents, self.model)
+        if len(values) != self.n_currents:
+            raise ValueError(
+                f"currents must have the {self.n_currents} entries this build was made for; "
+                f"got {len(values)}"
+            )
+        start = time.perf_counter()
+        run_args = {self._group.I: np.repeat(values, self.trials) * self.model.current_unit}
+        self._device.run(run_args=run_args, with_output=False)
+        i = np.asarray(self._monitor.i[:])
+        t = np.asarray(self._monitor.t[:] / second)
+        stats = spike_statistics(
+            i,
+            t,
+            self.n_currents,
+            self.trials,
+            self.transient_s,
+            self.duration_s,
+            self.rate_method,
+        )
+        return FICurve(
+            model=self.model.name,
+            currents=values,
+            current_unit=self.model.current_unit_name,
+            trials=self.trials,
+            duration_s=self.duration_s,
+            transient_s=self.transient_s,
+            dt_s=self.dt_s,
+            seed=self.seed,
+            target="cpp_standalone",
+            rate_method=self.rate_method,
+            params={k: str(v) for k, v in self.model.params.items()},
+            wall_seconds=time.perf_counter() - start,
+            **stats,
+        )
+
+    def close(self) -> None:
+        """Switch Brian2 back to the runtime device and remove a temporary build folder."""
+        from brian2.devices.device import reset_device
+
+        reset_device()
+        self._device.reinit()  # forget this build so a later standalone run starts clean
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def __enter__(self) -> StandaloneFICurve:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
