@@ -24,11 +24,13 @@ __all__ = [
     "plot_family_summary",
     "plot_contrast",
     "plot_bio_activation",
+    "plot_accuracy_sparsity",
 ]
 
 _EXTRA_COLOURS = ["#17becf", "#bcbd22", "#7f7f7f", "#9edae5"]
 # The rectifier dashed: a softplus with large beta lies exactly on top of it.
 _STYLES = {"rectifier": (0, (4, 2))}
+_BAND_COLOURS = ["#2ca02c", "#bcbd22", "#7f7f7f"]
 
 
 def _colour(name: str, i: int = 0) -> str:
@@ -89,7 +91,7 @@ def plot_fit_grid(
                 zorder=4 if fam in _STYLES else 2,
             )
         win = f.sort_values(criterion)["family"].iloc[0] if len(f) else "none"
-        ax.set_title(f"{str(g)[:18]}\nbest: {win}", fontsize=7)
+        ax.set_title(f"{str(g)[:28]}\nbest: {win}", fontsize=7)
         ax.tick_params(labelsize=6)
     for ax in axes.flat[n:]:
         ax.set_visible(False)
@@ -140,30 +142,42 @@ def plot_contrast(contrast: pd.DataFrame, path: str | os.PathLike) -> list[Path]
     """Fraction active (%) of literature bands, simulated networks and trained networks.
 
     ``contrast`` is the table of :func:`neuroact.compare.contrast.build_contrast`: literature
-    rows have ``low``/``high``, measured rows ``fraction_active``.
+    rows give a band (``low``/``high``, as a fraction active), the others a ``fraction_active``
+    (filled markers: output view or spikes in a window; open markers: input view).
     """
+    bands = contrast[contrast["source"] == "literature"]
     rows = contrast[contrast["source"] != "literature"].reset_index(drop=True)
-    fig, ax = figure(figsize=(7.5, 0.28 * max(len(rows), 4) + 1.6))
-    for i, band in enumerate(SPARSITY_BANDS):
-        draw_band(ax, band, axis="x", scale=100, color=_EXTRA_COLOURS[i], alpha=0.18)
+    fig, ax = figure(figsize=(7.5, 0.26 * max(len(rows), 4) + 1.8))
+    for i, (_, band) in enumerate(bands.iterrows()):
+        ax.axvspan(
+            100 * band["low"],
+            100 * band["high"],
+            color=_BAND_COLOURS[i % 3],
+            alpha=0.25,
+            lw=0,
+            label=band["label"],
+        )
     colours = {"simulated": "#8c564b", "trained": "#d62728", "bio_activation": "#ff7f0e"}
     y = np.arange(len(rows))
-    for src, d in rows.groupby("source", sort=False):
+    for (src, view), d in rows.groupby(["source", "view"], sort=False):
+        c = colours.get(src, "0.3")
+        hollow = view == "input"
         ax.scatter(
             100 * d["fraction_active"],
             y[d.index],
-            color=colours.get(src, "0.3"),
-            label=src.replace("_", " "),
             zorder=3,
-            s=18,
+            s=22,
+            facecolors="none" if hollow else c,
+            edgecolors=c,
+            label=f"{src.replace('_', ' ')} ({view})",
         )
     ax.set_yticks(y)
-    ax.set_yticklabels(rows["label"], fontsize=7)
+    ax.set_yticklabels(rows["label"], fontsize=6.5)
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
-    ax.set_xlabel("fraction active (%)")
-    ax.legend(fontsize=7, loc="lower right", frameon=True)
-    ax.set_title("How many units are active at once: brains, spiking networks, trained nets")
+    ax.set_xlabel("fraction of units active at once (%)")
+    ax.legend(fontsize=6.5, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    ax.set_title("Brains, spiking networks and trained networks on one axis", fontsize=10)
     fig.tight_layout()
     return save(fig, path)
 
@@ -176,5 +190,44 @@ def plot_bio_activation(curves: pd.DataFrame, path: str | os.PathLike) -> list[P
     ax.set_xlabel("pre-activation x (threshold at 0)")
     ax.set_ylabel("activation f(x)")
     ax.legend(fontsize=8)
+    fig.tight_layout()
+    return save(fig, path)
+
+
+def plot_accuracy_sparsity(contrast: pd.DataFrame, path: str | os.PathLike) -> list[Path]:
+    """Test error against fraction active (output view, mean over hidden layers) per network.
+
+    Uses the ``trained`` and ``bio_activation`` rows of the contrast table; the Lennie and
+    Attwell & Laughlin bands mark where cortex is said to sit.
+    """
+    d = contrast[
+        contrast["source"].isin(["trained", "bio_activation"]) & (contrast["view"] == "output")
+    ]
+    fig, ax = figure(figsize=(5.5, 3.8))
+    for i, band in enumerate(SPARSITY_BANDS[:2]):
+        draw_band(ax, band, axis="x", scale=100, color=_BAND_COLOURS[i], alpha=0.25)
+    if len(d):
+        nets = (
+            d.assign(l1=d["l1"].fillna(0.0))
+            .groupby(["source", "activation", "l1"], sort=False)
+            .agg(fraction_active=("fraction_active", "mean"), test_error=("test_error", "first"))
+            .reset_index()
+        )
+        for i, row in nets.iterrows():
+            name = row["activation"] + (f" L1={row['l1']:g}" if row["l1"] else "")
+            marker = "*" if row["source"] == "bio_activation" else "o"
+            ax.scatter(
+                100 * row["fraction_active"],
+                100 * row["test_error"],
+                color=_colour(row["activation"], i),
+                marker=marker,
+                s=60,
+                zorder=3,
+                label=name,
+            )
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("fraction of hidden units active (%, output view, mean over layers)")
+    ax.set_ylabel("test error (%)")
+    ax.legend(fontsize=7, loc="best")
     fig.tight_layout()
     return save(fig, path)

@@ -1,0 +1,212 @@
+"""Biological activations, the sparsity contrast table and the ``compare`` experiment."""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from numpy.testing import assert_allclose
+
+from neuroact.compare.bio_activation import (
+    BioSoftplus,
+    SoftLIF,
+    register_bio_activations,
+    softplus_sharpness,
+)
+from neuroact.compare.contrast import build_contrast, literature_rows
+from neuroact.compare.curves import lif
+from neuroact.results import RunFolder
+
+DATA = Path(
+    os.environ.get("NEUROACT_DATA_DIR", Path(__file__).parents[1] / ".." / "shared" / "data")
+)
+
+
+# --- biological activations ------------------------------------------------------------------
+
+
+def test_soft_lif_tends_to_the_lif_rate_curve():
+    tau, t_ref, i_th = 0.01, 0.002, 1.5
+    x = torch.linspace(-1.0, 3.0, 41, dtype=torch.float64)
+    out = SoftLIF(tau, t_ref, gamma=1e-4)(x).numpy()
+    # j = 1 + x = I / I_th; normalised by r(2) = 1 / (t_ref + tau ln 2)
+    expected = lif(i_th * (1 + x.numpy()), tau, t_ref, i_th) * (t_ref + tau * math.log(2))
+    above = x.numpy() > 0.05
+    assert_allclose(out[above], expected[above], rtol=1e-3)
+    assert np.all(out[x.numpy() < -0.05] < 1e-3)
+    assert SoftLIF(tau, t_ref)(torch.tensor([1.0])).item() == pytest.approx(1.0, rel=0.01)
+    # saturation at (t_ref + tau ln 2) / t_ref for large input
+    assert SoftLIF(tau, t_ref)(torch.tensor([1e6])).item() == pytest.approx(
+        (t_ref + tau * math.log(2)) / t_ref, rel=1e-3
+    )
+
+
+def test_soft_lif_gradients_are_finite_everywhere():
+    x = torch.tensor([-1e6, -1e3, -30.0, -1.0, 0.0, 1e-6, 1.0, 1e3, 1e6], requires_grad=True)
+    y = SoftLIF(0.02, 0.004, gamma=0.02)(x)
+    y.sum().backward()
+    assert torch.isfinite(y).all() and torch.isfinite(x.grad).all()
+    assert (x.grad >= 0).all()  # monotone
+
+
+def test_bio_softplus_sharpness_from_fit_and_bad_inputs():
+    assert softplus_sharpness({"g": 10.0, "theta": 2.0, "beta": 3.0}) == pytest.approx(6.0)
+    m = BioSoftplus(6.0)
+    assert m(torch.tensor([0.0])).item() == pytest.approx(math.log(2) / 6)
+    with pytest.raises(ValueError, match="tau"):
+        SoftLIF(tau=-1.0)
+    with pytest.raises(ValueError, match="sharpness"):
+        BioSoftplus(0.0)
+
+
+def test_registered_into_ann_registry():
+    from neuroact.ann.activations import get_spec, make_activation
+
+    names = register_bio_activations(
+        {"tau": 0.02, "t_ref": 0.004, "i_th": 1.0},
+        {"g": 1.0, "theta": 1.0, "beta": 4.0},
+        gamma=0.03,
+    )
+    assert names == ["soft_lif", "bio_softplus"]
+    m = make_activation("soft_lif")
+    assert isinstance(m, SoftLIF) and m.tau == 0.02 and m.gamma == 0.03
+    assert make_activation("soft_lif", gamma=0.1).gamma == 0.1
+    assert make_activation("bio_softplus").sharpness == pytest.approx(4.0)
+    assert get_spec("soft_lif").exact_zeros is False
+
+
+# --- contrast --------------------------------------------------------------------------------
+
+
+def _history() -> pd.DataFrame:
+    rows = []
+    for job, act, fz, fin in (("a", "relu", 0.4, 0.6), ("b", "sigmoid", 0.0, 0.5)):
+        for epoch in (0, 1):
+            for layer in (1, 2):
+                rows.append(
+                    {
+                        "job": job,
+                        "activation": act,
+                        "l1": 0.0,
+                        "epoch": epoch,
+                        "layer": layer,
+                        "layer_kind": "hidden",
+                        "frac_zero": fz * epoch,
+                        "frac_active_input": fin,
+                        "test_error": 0.1,
+                    }
+                )
+            rows.append(
+                {
+                    "job": job,
+                    "activation": act,
+                    "l1": 0.0,
+                    "epoch": epoch,
+                    "layer": 3,
+                    "layer_kind": "readout",
+                    "test_error": 0.1,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_contrast_table_rows_and_views():
+    pop = pd.DataFrame(
+        {
+            "sweep": ["showcase", "phase"],
+            "label": ["sparse", "x"],
+            "g": [6.0, 4.0],
+            "eta": [1.5, 2.0],
+            "frac_active_10ms": [0.02, 0.5],
+            "frac_active_50ms": [0.08, 0.9],
+            "mean_rate_Hz": [1.0, 30.0],
+        }
+    )
+    table = build_contrast(pop, _history())
+    lit = table[table.source == "literature"]
+    assert len(lit) == 3
+    glorot = lit[lit.label.str.startswith("Glorot")].iloc[0]
+    assert (glorot.low, glorot.high) == pytest.approx((0.17, 0.32))  # 68-83% zeros -> active
+    sim = table[table.source == "simulated"]
+    assert list(sim.window_ms) == [10.0, 50.0] and list(sim.fraction_active) == [0.02, 0.08]
+    trained = table[table.source == "trained"]
+    assert len(trained) == 2 * 2 * 2  # networks x hidden layers x views
+    relu_out = trained[(trained.activation == "relu") & (trained.view == "output")]
+    assert_allclose(relu_out.fraction_active, [0.6, 0.6])  # final epoch: 1 - frac_zero
+    assert len(literature_rows()) == 3
+    with pytest.raises(ValueError, match="frac_active"):
+        build_contrast(pop.drop(columns=["frac_active_10ms", "frac_active_50ms"]))
+
+
+# --- the experiment --------------------------------------------------------------------------
+
+
+def _fake_fi_run(path: Path) -> Path:
+    """An fi_curves-shaped run folder from the analytic oracles (no simulation needed)."""
+    from neuroact.bio.theory import lif_rate, siegert_rate
+
+    i = np.linspace(0.0, 4.0, 31)
+    tables = [
+        pd.DataFrame(
+            {
+                "model": "lif",
+                "sigma_mV": 0.0,
+                "current": i,
+                "current_unit": "nA",
+                "rate_Hz": lif_rate(i * 1e-9),
+            }
+        )
+    ]
+    for s in (2.0, 5.0):
+        tables.append(
+            pd.DataFrame(
+                {
+                    "model": "noisy_lif",
+                    "sigma_mV": s,
+                    "current": i,
+                    "current_unit": "nA",
+                    "rate_Hz": siegert_rate(i * 1e-9 * 1e7, s * 1e-3),
+                }
+            )
+        )
+    RunFolder(path).write_table("fi_curves", pd.concat(tables, ignore_index=True))
+    return path
+
+
+@pytest.mark.slow
+def test_compare_experiment_end_to_end(tmp_path):
+    from neuroact.experiments import compare
+
+    fi = _fake_fi_run(tmp_path / "fi")
+    config = compare.Config(
+        train={"dataset": "mnist-subset", "widths": (32,), "epochs": 1, "eval_size": 200},
+        train_activations=("relu", "soft_lif", "bio_softplus"),
+    )
+    run = compare.run(
+        config, tmp_path / "cmp", inputs={"fi_curves": fi}, data_dir=DATA, progress=False
+    )
+    sim = run.read_table("sim_fits")
+    lif_fit = sim[(sim.curve == "lif") & (sim.family == "lif")].iloc[0]
+    assert lif_fit["rank"] == 1
+    assert_allclose([lif_fit.tau, lif_fit.t_ref, lif_fit.i_th], [0.01, 0.002, 1.5], rtol=0.02)
+    bio = run.read_table("bio_activations").set_index("activation")
+    assert bio.loc["soft_lif", "tau"] == pytest.approx(0.01, rel=0.02)
+    assert bio.loc["bio_softplus", "source"] == "noisy_lif sigma=5 mV"
+    summary = run.read_table("bio_training_summary")
+    assert set(summary.activation) == {"relu", "soft_lif", "bio_softplus"}
+    assert (summary.test_error < 0.5).all()  # they learn (chance is 0.9)
+    contrast = run.read_table("contrast")
+    assert set(contrast.source) == {"literature", "bio_activation"}
+    if (DATA / "fi-measured").exists():
+        assert len(run.read_table("measured_winners")) == 44
+    for fig in ("sim_fits", "contrast", "bio_activations", "accuracy_sparsity"):
+        assert (run.path / f"{fig}.png").exists()
+    # a rerun resumes: nothing is retrained, the tables are unchanged
+    before = (run.path / "bio_training_summary.csv").stat().st_mtime_ns
+    compare.run(config, tmp_path / "cmp", inputs={"fi_curves": fi}, data_dir=DATA, progress=False)
+    assert (run.path / "bio_training_summary.csv").stat().st_mtime_ns == before
