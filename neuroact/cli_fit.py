@@ -75,9 +75,21 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def main(args: argparse.Namespace) -> int:
-    """Run ``neuroact fit``; returns the exit status (0 ok, 1 when no cell could be fitted)."""
+    """Run ``neuroact fit``; exit status 0 ok, 1 when no cell could be fitted, 2 bad input."""
+    import sys
+
+    try:
+        return _main(args)
+    except (ValueError, TypeError, FileNotFoundError) as exc:
+        print(f"neuroact fit: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _main(args: argparse.Namespace) -> int:
+    from neuroact.compare.curves import resolve_families
     from neuroact.compare.measured import fit_cells, read_fi_table
 
+    resolve_families(args.families)  # unknown names fail before any reading
     curves = read_fi_table(
         args.table,
         cell_col=args.cell_col,

@@ -224,3 +224,15 @@ def test_fit_command_fails_cleanly_when_nothing_fits(tmp_path):
         ]
     )
     assert status == 1
+
+
+def test_fit_command_reports_bad_input(tmp_path, capsys):
+    path = tmp_path / "t.csv"
+    pd.DataFrame({"c": ["x"] * 6, "i": np.arange(6.0), "r": np.arange(6.0)}).to_csv(
+        path, index=False
+    )
+    base = ["fit", str(path), "--cell-col", "c", "--current-col", "i", "--out", str(tmp_path / "o")]
+    assert _cli(base + ["--rate-col", "r", "--families", "relu9"]) == 2
+    assert "unknown family 'relu9'" in capsys.readouterr().err
+    assert _cli(base + ["--rate-col", "rate"]) == 2
+    assert "rate_col='rate'" in capsys.readouterr().err
