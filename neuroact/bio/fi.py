@@ -356,12 +356,43 @@ def fi_curve(
         net = Network(group, monitor)
         net.run(duration_s * second, namespace={})
         i, t = np.asarray(monitor.i[:]), np.asarray(monitor.t[:] / second)
-    stats = spike_statistics(i, t, len(values), int(trials), transient_s, duration_s, method)
+    return _curve(
+        model,
+        values,
+        i,
+        t,
+        int(trials),
+        duration_s,
+        transient_s,
+        dt_s,
+        seed,
+        target,
+        method,
+        time.perf_counter() - start,
+    )
+
+
+def _curve(
+    model: NeuronModel,
+    values,
+    i,
+    t,
+    trials,
+    duration_s,
+    transient_s,
+    dt_s,
+    seed,
+    target,
+    method,
+    wall,
+) -> FICurve:
+    """Spike statistics of one run, packed with its settings."""
+    stats = spike_statistics(i, t, len(values), trials, transient_s, duration_s, method)
     return FICurve(
         model=model.name,
         currents=values,
         current_unit=model.current_unit_name,
-        trials=int(trials),
+        trials=trials,
         duration_s=duration_s,
         transient_s=transient_s,
         dt_s=dt_s,
@@ -369,7 +400,7 @@ def fi_curve(
         target=target,
         rate_method=method,
         params={k: str(v) for k, v in model.params.items()},
-        wall_seconds=time.perf_counter() - start,
+        wall_seconds=wall,
         **stats,
     )
 
@@ -447,29 +478,19 @@ class StandaloneFICurve:
         self._device.run(run_args=run_args, with_output=False)
         i = np.asarray(self._monitor.i[:])
         t = np.asarray(self._monitor.t[:] / second)
-        stats = spike_statistics(
+        return _curve(
+            self.model,
+            values,
             i,
             t,
-            self.n_currents,
             self.trials,
-            self.transient_s,
             self.duration_s,
+            self.transient_s,
+            self.dt_s,
+            self.seed,
+            "cpp_standalone",
             self.rate_method,
-        )
-        return FICurve(
-            model=self.model.name,
-            currents=values,
-            current_unit=self.model.current_unit_name,
-            trials=self.trials,
-            duration_s=self.duration_s,
-            transient_s=self.transient_s,
-            dt_s=self.dt_s,
-            seed=self.seed,
-            target="cpp_standalone",
-            rate_method=self.rate_method,
-            params={k: str(v) for k, v in self.model.params.items()},
-            wall_seconds=time.perf_counter() - start,
-            **stats,
+            time.perf_counter() - start,
         )
 
     def close(self) -> None:
