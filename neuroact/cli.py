@@ -90,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_run(sub)
     _add_figures(sub)
+    from neuroact import cli_fit
+
+    cli_fit.add_parser(sub).set_defaults(func=cli_fit.main)
     return parser
 
 
