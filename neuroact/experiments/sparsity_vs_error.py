@@ -1,0 +1,274 @@
+"""Does sparsity hurt? Rectifier networks trained with L1 activation penalties of growing weight.
+
+Glorot, Bordes & Bengio (2011, Sec. 4.1 and Fig. 3) trained rectifier networks with an L1 penalty
+on the activations and found 68-83% of hidden units at exactly zero without loss of accuracy,
+"up to about 85%". Here many rectifier MLPs are trained on MNIST with the penalty
+``l1 * sum_l (1/B) sum_b sum_j |a_l,bj|`` (:mod:`neuroact.ann.train`) for ``l1`` from 0 to
+strong, over several seeds; each network is an independent, resumable job. Sparsity is the share
+of exact zeros of the hidden units on 2,000 validation images (mean over layers).
+
+Where does error start to rise? A segmented ("hinge") regression
+``error = level + slope * max(0, sparsity - breakpoint)`` is fitted by least squares over a
+grid of breakpoints (profile of the residual sum of squares); the breakpoint's uncertainty comes
+from a case-resampling bootstrap. As a second, model-free answer the table ``bands.csv`` gives
+the mean error of the networks in sparsity bands (< 70%, 70-85%, 85-90%, 90-95%, >= 95%) with a
+bootstrap interval of the difference from the < 85% networks.
+
+Tables written: ``history.csv`` (network x epoch x layer), ``networks.csv`` (one row per
+network), ``hinge.csv`` (the fit), ``bands.csv``; figure ``sparsity_vs_error.png``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from neuroact.experiments.glorot_table1 import (
+    network_table,
+    resolve_dataset,
+    threads_for,
+    train_job,
+)
+from neuroact.literature import GLOROT_2011_HARMLESS_SPARSITY
+from neuroact.parallel import Job, run_jobs
+from neuroact.results import RunFolder
+
+
+@dataclass(frozen=True)
+class HingeFit:
+    """Flat-then-rising fit ``error = level + slope * max(0, sparsity - breakpoint)``.
+
+    ``ci_low``/``ci_high``: bootstrap percentile interval of the breakpoint (nan if not computed).
+    ``rises``: the fitted slope is positive (error grows beyond the breakpoint).
+    """
+
+    breakpoint: float
+    level: float
+    slope: float
+    sse: float
+    n: int
+    ci_low: float = float("nan")
+    ci_high: float = float("nan")
+    ci_level: float = 0.95
+    n_boot: int = 0
+
+    @property
+    def rises(self) -> bool:
+        return self.slope > 0
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([{**asdict(self), "rises": self.rises}])
+
+
+def _hinge_table(x: np.ndarray, y: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """``(sse, level, slope)`` of the least-squares hinge at each candidate breakpoint."""
+    out = np.empty((len(candidates), 3))
+    for i, c in enumerate(candidates):
+        design = np.column_stack([np.ones_like(x), np.maximum(0.0, x - c)])
+        coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+        resid = y - design @ coef
+        out[i] = (resid @ resid, coef[0], coef[1])
+    return out
+
+
+def _best_hinge(x: np.ndarray, y: np.ndarray, min_side: int):
+    xs = np.sort(x)
+    lo, hi = xs[min_side - 1], xs[-min_side]
+    if not hi > lo:
+        return None
+    grid = np.linspace(lo, hi, 200)
+    table = _hinge_table(x, y, grid)
+    i = int(np.argmin(table[:, 0]))
+    return grid[i], table[i]
+
+
+def fit_hinge(
+    sparsity,
+    error,
+    *,
+    n_boot: int = 0,
+    ci_level: float = 0.95,
+    seed: int = 0,
+    min_side: int = 3,
+) -> HingeFit:
+    """Estimate the sparsity at which test error starts to rise (segmented regression).
+
+    Model ``error = level + slope * max(0, sparsity - breakpoint)``, fitted by least squares at
+    each of 200 breakpoints between the ``min_side``-th smallest and largest sparsity (so that
+    each segment holds at least ``min_side`` points); the breakpoint with the lowest residual sum
+    of squares wins (Hudson 1966; Muggeo 2003). ``n_boot`` case resamples give a percentile
+    interval of the breakpoint.
+    """
+    x = np.asarray(sparsity, dtype=float).ravel()
+    y = np.asarray(error, dtype=float).ravel()
+    if x.shape != y.shape:
+        raise ValueError(f"sparsity and error must have the same length; got {x.size}, {y.size}")
+    keep = np.isfinite(x) & np.isfinite(y)
+    x, y = x[keep], y[keep]
+    if x.size < 2 * min_side:
+        raise ValueError(
+            f"need at least {2 * min_side} finite (sparsity, error) points to fit a hinge; "
+            f"got {x.size}"
+        )
+    point = _best_hinge(x, y, min_side)
+    if point is None:
+        raise ValueError("sparsity values are too concentrated to locate a breakpoint")
+    c, (sse, level, slope) = point
+    ci = (float("nan"), float("nan"))
+    if n_boot > 0:
+        rng = np.random.default_rng(seed)
+        boots = []
+        for _ in range(int(n_boot)):
+            idx = rng.integers(0, x.size, x.size)
+            b = _best_hinge(x[idx], y[idx], min_side)
+            if b is not None:
+                boots.append(b[0])
+        alpha = (1 - ci_level) / 2
+        ci = tuple(np.quantile(boots, [alpha, 1 - alpha]))
+    return HingeFit(
+        breakpoint=float(c),
+        level=float(level),
+        slope=float(slope),
+        sse=float(sse),
+        n=int(x.size),
+        ci_low=float(ci[0]),
+        ci_high=float(ci[1]),
+        ci_level=ci_level,
+        n_boot=int(n_boot),
+    )
+
+
+BAND_EDGES = (0.0, 0.70, 0.85, 0.90, 0.95, 1.0001)
+
+
+def band_table(nets: pd.DataFrame, n_boot: int = 2000, seed: int = 0) -> pd.DataFrame:
+    """Mean test error (%) of the networks in each sparsity band, and its difference from the
+    networks below 85% sparsity with a bootstrap 95% interval (resampling networks)."""
+    rng = np.random.default_rng(seed)
+    sp, err = nets["frac_zero"].to_numpy(), 100 * nets["test_error"].to_numpy()
+    base = err[sp < GLOROT_2011_HARMLESS_SPARSITY]
+    rows = []
+    for lo, hi in zip(BAND_EDGES[:-1], BAND_EDGES[1:], strict=True):
+        e = err[(sp >= lo) & (sp < hi)]
+        row = {"sparsity_low": lo, "sparsity_high": min(hi, 1.0), "n": len(e)}
+        row["test_error_pct_mean"] = float(e.mean()) if len(e) else np.nan
+        row["test_error_pct_sd"] = float(e.std(ddof=1)) if len(e) > 1 else np.nan
+        diff = lo_ci = hi_ci = np.nan
+        if len(e) and len(base) and lo >= GLOROT_2011_HARMLESS_SPARSITY:
+            diff = e.mean() - base.mean()
+            boots = [
+                rng.choice(e, len(e)).mean() - rng.choice(base, len(base)).mean()
+                for _ in range(n_boot)
+            ]
+            lo_ci, hi_ci = np.quantile(boots, [0.025, 0.975])
+        row |= {"diff_vs_below85_pct": diff, "diff_ci_low": lo_ci, "diff_ci_high": hi_ci}
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+@dataclass
+class Config:
+    """Rectifier MLPs x L1 penalties x seeds (all other settings shared)."""
+
+    dataset: str = "mnist"
+    l1s: tuple[float, ...] = (0.0, 1e-4, 3e-4, 1e-3, 2e-3, 4e-3, 8e-3, 1.6e-2)
+    seeds: tuple[int, ...] = (0, 1)
+    activation: str = "relu"
+    widths: tuple[int, ...] = (500, 500, 500)
+    init: str = "xavier"
+    epochs: int = 10
+    batch_size: int = 100
+    lr: float = 0.05
+    train_size: int | None = None
+    eval_size: int = 2000
+    n_boot: int = 1000
+    eval_limit: int | None = None
+    threads: int | None = None
+
+
+PROFILES = {
+    "quick": Config(
+        l1s=(0.0, 1e-3, 1e-2, 5e-2),
+        seeds=(0, 1),
+        widths=(100, 100),
+        epochs=2,
+        train_size=1000,
+        eval_size=500,
+        n_boot=100,
+        eval_limit=1000,
+        threads=1,
+    ),
+    "full": Config(),
+}
+
+
+def run(
+    config: Config,
+    out,
+    *,
+    workers: int = 1,
+    scheduler=None,
+    progress: bool = True,
+    data_dir=None,
+    inputs=None,
+) -> RunFolder:
+    """Train every (l1, seed) network (resumable), fit the hinge, write tables and figure."""
+    run_folder = RunFolder(out)
+    run_folder.write_config(config)
+    data_dir = str(data_dir) if data_dir is not None else None
+    dataset = resolve_dataset(config.dataset, data_dir)
+    jobs = [
+        Job(
+            f"l1={l1:g}_s{seed}",
+            dict(
+                data_dir=data_dir,
+                eval_limit=config.eval_limit,
+                checkpoint=str(run_folder.path / "checkpoints" / f"l1={l1:g}_s{seed}.pt"),
+                dataset=dataset,
+                activation=config.activation,
+                widths=tuple(config.widths),
+                init=config.init,
+                epochs=config.epochs,
+                batch_size=config.batch_size,
+                lr=config.lr,
+                l1=float(l1),
+                seed=int(seed),
+                train_size=config.train_size,
+                eval_size=config.eval_size,
+                threads=config.threads or threads_for(workers),
+            ),
+        )
+        for l1 in config.l1s
+        for seed in config.seeds
+    ]
+    history = run_jobs(
+        train_job,
+        jobs,
+        run=run_folder,
+        group="networks",
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        desc="sparsity_vs_error",
+    )
+    nets = network_table(history)
+    run_folder.write_table("history", history)
+    run_folder.write_table("networks", nets)
+    fit = fit_hinge(nets["frac_zero"], nets["test_error"], n_boot=config.n_boot, seed=0)
+    run_folder.write_table("hinge", fit.to_frame())
+    run_folder.write_table("bands", band_table(nets, n_boot=config.n_boot))
+    draw(run_folder)
+    run_folder.write_metadata(seed=None, torch_threads=torch.get_num_threads())
+    return run_folder
+
+
+def draw(run: RunFolder) -> list[Path]:
+    from neuroact.figures import ann_claims
+
+    return ann_claims.sparsity_vs_error(
+        run.read_table("networks"), run.read_table("hinge"), run.path / "sparsity_vs_error"
+    )

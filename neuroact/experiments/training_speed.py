@@ -1,0 +1,267 @@
+"""Does ReLU train faster? Epochs and wall time to a target training error, per activation.
+
+Krizhevsky, Sutskever & Hinton (2012, Fig. 1): a four-layer ReLU CNN reached 25% training error
+on CIFAR-10 six times faster than the same network with tanh units, "the learning rates for each
+network were chosen independently to make training as fast as possible", no regularisation.
+
+Here, for an MLP and a small CNN (:mod:`neuroact.ann.models`) on MNIST (or Fashion-MNIST):
+
+1. learning-rate search (seed ``search_seed``): every activation x model x learning rate of
+   ``lr_grid`` is trained for ``epochs`` epochs with momentum SGD at a constant rate; the rate
+   reaching the target in the fewest epochs wins (if none reaches it, the lowest final training
+   error). This is AlexNet's rule: each activation with its own, best learning rate.
+2. seeds: the chosen rate is trained again with ``seeds`` (the search run counts as one seed).
+
+Epochs to target: the training error of an epoch is the running error over its mini-batches
+(:mod:`neuroact.ann.train`); the crossing of ``target`` is interpolated linearly in
+log(error) between the last epoch above and the first at or below it (epoch 0 counts as chance,
+90%); a run that never reaches it is censored (``reached = False``, epochs = inf). Wall time to
+target interpolates the cumulative training-step seconds the same way (noisy on a shared CPU;
+the epochs are the robust measure). An "epoch" is one pass over ``train_size`` examples, so a
+smaller ``train_size`` gives a finer time resolution.
+
+Speed-up: per model and seed, ``epochs_to_target(activation) / epochs_to_target(relu)``;
+reported as mean, sd, min and max over seeds (``ratios.csv``).
+
+Tables: ``lr_search.csv`` (one row per search run), ``chosen_lr.csv``, ``curves.csv`` (training
+error per epoch of the chosen-rate runs), ``runs.csv`` (epochs and seconds to target per run),
+``ratios.csv``; figure ``training_speed.png``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from neuroact.experiments.glorot_table1 import resolve_dataset, threads_for, train_job
+from neuroact.parallel import Job, run_jobs
+from neuroact.results import RunFolder
+
+CHANCE_ERROR = 0.9
+
+
+def time_to_target(epochs, errors, seconds, target: float) -> tuple[float, float]:
+    """``(epochs, seconds)`` at which ``errors`` first reaches ``target`` (inf if never).
+
+    ``epochs``/``errors``/``seconds``: per-epoch values in epoch order (epoch 0 = before training,
+    its error taken as chance if missing; ``seconds`` cumulative training time). The crossing is
+    interpolated linearly in ``log(error)`` between the two epochs that bracket it.
+    """
+    if not 0 < target < 1:
+        raise ValueError(f"target must be a training error in (0, 1); got {target!r}")
+    e = np.asarray(epochs, dtype=float)
+    err = np.asarray(errors, dtype=float).copy()
+    sec = np.asarray(seconds, dtype=float)
+    err[(e == 0) & ~np.isfinite(err)] = CHANCE_ERROR
+    hit = np.flatnonzero(err <= target)
+    if hit.size == 0:
+        return math.inf, math.inf
+    i = int(hit[0])
+    if i == 0:
+        return float(e[0]), float(sec[0])
+    lo, hi = np.log(max(err[i - 1], 1e-12)), np.log(max(err[i], 1e-12))
+    frac = 1.0 if lo == hi else (lo - np.log(target)) / (lo - hi)
+    return (
+        float(e[i - 1] + frac * (e[i] - e[i - 1])),
+        float(sec[i - 1] + frac * (sec[i] - sec[i - 1])),
+    )
+
+
+def run_curves(history: pd.DataFrame) -> pd.DataFrame:
+    """One row per run x epoch: training error and cumulative training seconds."""
+    cols = ["job", "model", "activation", "lr", "seed", "epoch", "train_error", "train_seconds"]
+    curves = history.drop_duplicates(["job", "epoch"])[cols].sort_values(["job", "epoch"])
+    curves["cum_train_seconds"] = curves.groupby("job")["train_seconds"].cumsum()
+    return curves.reset_index(drop=True)
+
+
+def runs_table(curves: pd.DataFrame, target: float) -> pd.DataFrame:
+    """Epochs and seconds to ``target`` for each run."""
+    rows = []
+    for job, g in curves.groupby("job", sort=False):
+        ep, sec = time_to_target(g["epoch"], g["train_error"], g["cum_train_seconds"], target)
+        first = g.iloc[0]
+        rows.append(
+            {
+                "job": job,
+                "model": first["model"],
+                "activation": first["activation"],
+                "lr": first["lr"],
+                "seed": int(first["seed"]),
+                "epochs_to_target": ep,
+                "seconds_to_target": sec,
+                "reached": bool(np.isfinite(ep)),
+                "final_train_error": float(g["train_error"].iloc[-1]),
+                "seconds_per_epoch": float(g.loc[g.epoch > 0, "train_seconds"].mean()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def choose_lr(search: pd.DataFrame) -> pd.DataFrame:
+    """Per model x activation: the learning rate with the fewest epochs to target, else the
+    lowest final training error."""
+    ranked = search.sort_values(["epochs_to_target", "final_train_error"])
+    return ranked.groupby(["model", "activation"], sort=False).head(1).reset_index(drop=True)
+
+
+def ratio_table(runs: pd.DataFrame, reference: str = "relu") -> pd.DataFrame:
+    """Per model and activation: epochs (and seconds) to target relative to ``reference``, paired
+    by seed; mean, sd, min, max over seeds, and how many runs of either never reached it."""
+    rows = []
+    for model, g in runs.groupby("model", sort=False):
+        ref = g[g["activation"] == reference].set_index("seed")
+        for act, h in g.groupby("activation", sort=False):
+            h = h.set_index("seed")
+            seeds = h.index.intersection(ref.index)
+            r_ep = (
+                h.loc[seeds, "epochs_to_target"] / ref.loc[seeds, "epochs_to_target"]
+            ).to_numpy()
+            r_s = (
+                h.loc[seeds, "seconds_to_target"] / ref.loc[seeds, "seconds_to_target"]
+            ).to_numpy()
+            fin = np.isfinite(r_ep)
+            rows.append(
+                {
+                    "model": model,
+                    "activation": act,
+                    "reference": reference,
+                    "lr": float(h["lr"].iloc[0]),
+                    "n_seeds": int(len(seeds)),
+                    "n_censored": int((~fin).sum()),
+                    "epochs_mean": float(h["epochs_to_target"].mean()),
+                    "ratio_mean": float(np.mean(r_ep[fin])) if fin.any() else math.inf,
+                    "ratio_sd": float(np.std(r_ep[fin], ddof=1)) if fin.sum() > 1 else math.nan,
+                    "ratio_min": float(np.min(r_ep)) if len(r_ep) else math.nan,
+                    "ratio_max": float(np.max(r_ep)) if len(r_ep) else math.nan,
+                    "seconds_ratio_mean": float(np.mean(r_s[np.isfinite(r_s)]))
+                    if np.isfinite(r_s).any()
+                    else math.inf,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+@dataclass
+class Config:
+    """Models x activations x learning rates (search), then seeds at the chosen rate."""
+
+    dataset: str = "mnist"
+    models: tuple[str, ...] = ("mlp", "cnn")
+    mlp_widths: tuple[int, ...] = (1000, 1000, 1000)
+    cnn_widths: tuple[int, ...] = (16, 32, 128)
+    activations: tuple[str, ...] = ("relu", "tanh", "sigmoid", "softplus")
+    lr_grid: tuple[float, ...] = (0.003, 0.01, 0.03, 0.1)
+    momentum: float = 0.9
+    init: str = "xavier"
+    target: float = 0.03
+    epochs: int = 10
+    batch_size: int = 100
+    train_size: int | None = 10000
+    search_seed: int = 0
+    seeds: tuple[int, ...] = (0, 1, 2)
+    eval_limit: int | None = 2000
+    threads: int | None = None
+
+
+PROFILES = {
+    "quick": Config(
+        models=("mlp", "cnn"),
+        mlp_widths=(100, 100),
+        cnn_widths=(4, 8, 32),
+        activations=("relu", "tanh", "sigmoid"),
+        lr_grid=(0.01, 0.1),
+        target=0.25,
+        epochs=3,
+        batch_size=50,
+        train_size=1000,
+        seeds=(0, 1),
+        eval_limit=1000,
+        threads=1,
+    ),
+    "full": Config(),
+}
+
+
+def _job(config: Config, data_dir, dataset, model, act, lr, seed, workers) -> Job:
+    key = f"{model}_{act}_lr={lr:g}_s{seed}"
+    return Job(
+        key,
+        dict(
+            data_dir=data_dir,
+            eval_limit=config.eval_limit,
+            dataset=dataset,
+            model=model,
+            widths=tuple(config.mlp_widths if model == "mlp" else config.cnn_widths),
+            activation=act,
+            init=config.init,
+            lr=float(lr),
+            momentum=config.momentum,
+            lr_schedule="constant",
+            epochs=config.epochs,
+            batch_size=config.batch_size,
+            train_size=config.train_size,
+            probes=False,  # a bare loop: the timing is the point
+            seed=int(seed),
+            threads=config.threads or threads_for(workers),
+        ),
+    )
+
+
+def run(
+    config: Config,
+    out,
+    *,
+    workers: int = 1,
+    scheduler=None,
+    progress: bool = True,
+    data_dir=None,
+    inputs=None,
+) -> RunFolder:
+    """Learning-rate search, then the seeds at each activation's chosen rate (resumable)."""
+    run_folder = RunFolder(out)
+    run_folder.write_config(config)
+    data_dir = str(data_dir) if data_dir is not None else None
+    dataset = resolve_dataset(config.dataset, data_dir)
+    common = dict(
+        run=run_folder, group="runs", workers=workers, scheduler=scheduler, progress=progress
+    )
+    search_jobs = [
+        _job(config, data_dir, dataset, m, a, lr, config.search_seed, workers)
+        for m in config.models
+        for a in config.activations
+        for lr in config.lr_grid
+    ]
+    search_hist = run_jobs(train_job, search_jobs, desc="training_speed lr search", **common)
+    search = runs_table(run_curves(search_hist), config.target)
+    chosen = choose_lr(search)
+    run_folder.write_table("lr_search", search)
+    run_folder.write_table("chosen_lr", chosen)
+    seed_jobs = [
+        _job(config, data_dir, dataset, r.model, r.activation, r.lr, s, workers)
+        for r in chosen.itertuples()
+        for s in config.seeds
+    ]
+    hist = run_jobs(train_job, seed_jobs, desc="training_speed seeds", **common)
+    curves = run_curves(hist)
+    runs = runs_table(curves, config.target)
+    run_folder.write_table("curves", curves)
+    run_folder.write_table("runs", runs)
+    run_folder.write_table("ratios", ratio_table(runs))
+    draw(run_folder)
+    run_folder.write_metadata(seed=config.search_seed, torch_threads=torch.get_num_threads())
+    return run_folder
+
+
+def draw(run: RunFolder) -> list[Path]:
+    from neuroact.figures import ann_claims
+
+    target = run.read_json("config")["target"]
+    return ann_claims.training_speed(
+        run.read_table("curves"), run.read_table("ratios"), target, run.path / "training_speed"
+    )

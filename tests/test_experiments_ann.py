@@ -1,0 +1,219 @@
+"""Quick profiles of the rectifier-paper experiments (issue 6): shapes and sanity of the results.
+
+Each experiment's quick profile runs once per module (seconds each, on the embedded MNIST subset
+or the first 1,000 real training images when ``NEUROACT_DATA_DIR`` is set).
+"""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from numpy.testing import assert_allclose
+
+from neuroact.experiments import (
+    activity_at_init,
+    glorot_table1,
+    sparsity_vs_error,
+    training_speed,
+    vanishing_gradients,
+)
+from neuroact.experiments.sparsity_vs_error import band_table, fit_hinge
+from neuroact.experiments.training_speed import ratio_table, time_to_target
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    # small networks: one thread avoids spin-waiting on a shared CPU
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)
+
+
+def _run(module, tmp_path_factory):
+    out = tmp_path_factory.mktemp(module.__name__.rsplit(".", 1)[-1])
+    return module.run(module.PROFILES["quick"], out, progress=False)
+
+
+@pytest.fixture(scope="module")
+def table1_run(tmp_path_factory):
+    return _run(glorot_table1, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def sve_run(tmp_path_factory):
+    return _run(sparsity_vs_error, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def speed_run(tmp_path_factory):
+    return _run(training_speed, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def vg_run(tmp_path_factory):
+    return _run(vanishing_gradients, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def activity_run(tmp_path_factory):
+    return _run(activity_at_init, tmp_path_factory)
+
+
+# glorot_table1 ---------------------------------------------------------------------------------
+
+
+def test_table1_rows_errors_and_sparsity(table1_run):
+    table = table1_run.read_table("table1").set_index(["activation", "pretrain"])
+    acts = glorot_table1.PROFILES["quick"].activations
+    assert set(table.index) == {(a, p) for a in acts for p in ("none", "dae")}
+    # every net learned something except possibly sigmoid (slow at this size): below chance
+    for act in ("relu", "tanh", "softplus"):
+        assert table.loc[(act, "none"), "test_error_pct_mean"] < 60
+    # the paper's values sit beside ours where the paper has them
+    assert_allclose(table.loc[("relu", "none"), "paper_test_error_pct"], 1.43)
+    assert_allclose(table.loc[("relu", "dae"), "paper_test_error_pct"], 1.20)
+    assert math.isnan(table.loc[("sigmoid", "none"), "paper_test_error_pct"])
+    # rectifiers give exact zeros, tanh (output view, eps 0.01) almost none
+    relu, tanh = table.loc[("relu", "none")], table.loc[("tanh", "none")]
+    assert relu["frac_zero_eps"] == 0 and tanh["frac_zero_eps"] > 0
+    assert relu["frac_zero_mean"] > 0.3 > 0.1 > tanh["frac_zero_mean"]
+    assert (table1_run.path / "glorot_table1.png").is_file()
+
+
+def test_table1_resumes_without_retraining(table1_run):
+    before = table1_run.read_table("networks")
+    again = glorot_table1.run(glorot_table1.PROFILES["quick"], table1_run.path, progress=False)
+    pd.testing.assert_frame_equal(again.read_table("networks"), before)
+    assert not list((table1_run.path / "checkpoints").glob("*.pt"))  # cleaned after each net
+
+
+# sparsity_vs_error -----------------------------------------------------------------------------
+
+
+def test_hinge_recovers_a_known_breakpoint():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0.5, 1.0, 120)
+    y = 0.015 + 0.2 * np.maximum(0, x - 0.88) + rng.normal(0, 0.0005, x.size)
+    fit = fit_hinge(x, y, n_boot=200, seed=1)
+    assert abs(fit.breakpoint - 0.88) < 0.01
+    assert fit.ci_low <= 0.88 <= fit.ci_high and fit.rises
+    assert_allclose([fit.level, fit.slope], [0.015, 0.2], rtol=0.1)
+    flat = fit_hinge(x, 0.015 + rng.normal(0, 0.0005, x.size))
+    assert abs(flat.slope) < 0.02
+    with pytest.raises(ValueError, match="at least 6"):
+        fit_hinge([0.1, 0.2], [0.1, 0.2])
+
+
+def test_band_table_difference_from_below_85():
+    nets = pd.DataFrame(
+        {"frac_zero": [0.6, 0.75, 0.8, 0.97, 0.98], "test_error": [0.01] * 3 + [0.03] * 2}
+    )
+    bands = band_table(nets, n_boot=50).set_index("sparsity_low")
+    assert bands.loc[0.95, "n"] == 2
+    assert_allclose(bands.loc[0.95, "diff_vs_below85_pct"], 2.0)
+    assert math.isnan(bands.loc[0.0, "diff_vs_below85_pct"])
+
+
+def test_l1_penalty_makes_rectifiers_sparser(sve_run):
+    nets = sve_run.read_table("networks")
+    by_l1 = nets.groupby("l1")["frac_zero"].mean()
+    assert by_l1.index[0] == 0
+    assert by_l1.iloc[-1] > by_l1.iloc[0] + 0.2  # the strongest penalty silences most units
+    assert by_l1.is_monotonic_increasing
+    hinge = sve_run.read_table("hinge").iloc[0]
+    assert hinge["n"] == len(nets) and nets["frac_zero"].min() <= hinge["breakpoint"]
+    assert (sve_run.path / "sparsity_vs_error.png").is_file()
+
+
+# training_speed --------------------------------------------------------------------------------
+
+
+def test_time_to_target_interpolates_in_log_error():
+    # between epoch 2 (20%) and 3 (5%), 10% is half-way in log error
+    ep, sec = time_to_target([0, 1, 2, 3], [np.nan, 0.5, 0.2, 0.05], [0, 1, 2, 4], 0.1)
+    assert_allclose([ep, sec], [2.5, 3.0])
+    assert time_to_target([0, 1], [np.nan, 0.5], [0, 1], 0.1) == (math.inf, math.inf)
+    with pytest.raises(ValueError, match="target"):
+        time_to_target([0], [0.5], [0], 1.5)
+
+
+def test_ratio_table_pairs_seeds():
+    runs = pd.DataFrame(
+        {
+            "model": ["mlp"] * 4,
+            "activation": ["relu", "relu", "tanh", "tanh"],
+            "seed": [0, 1, 0, 1],
+            "lr": [0.1, 0.1, 0.03, 0.03],
+            "epochs_to_target": [1.0, 2.0, 3.0, 4.0],
+            "seconds_to_target": [1.0, 1.0, 2.0, 2.0],
+        }
+    )
+    r = ratio_table(runs).set_index("activation")
+    assert_allclose(r.loc["tanh", ["ratio_mean", "ratio_min", "ratio_max"]], [2.5, 2.0, 3.0])
+    assert_allclose(r.loc["relu", "ratio_mean"], 1.0)
+
+
+def test_training_speed_quick(speed_run):
+    cfg = training_speed.PROFILES["quick"]
+    chosen = speed_run.read_table("chosen_lr")
+    assert len(chosen) == len(cfg.models) * len(cfg.activations)
+    assert set(chosen["lr"]) <= set(cfg.lr_grid)
+    runs = speed_run.read_table("runs")
+    assert len(runs) == len(chosen) * len(cfg.seeds)
+    ratios = speed_run.read_table("ratios").set_index(["model", "activation"])
+    for model in cfg.models:
+        assert_allclose(ratios.loc[(model, "relu"), "ratio_mean"], 1.0)
+        # relu reaches the (loose) quick target; sigmoid is no faster
+        assert runs[(runs.model == model) & (runs.activation == "relu")]["reached"].all()
+        assert ratios.loc[(model, "sigmoid"), "ratio_min"] >= 1.0
+    assert (speed_run.path / "training_speed.png").is_file()
+
+
+# vanishing_gradients ---------------------------------------------------------------------------
+
+
+def test_sigmoid_gradients_vanish_at_init(vg_run):
+    g = vg_run.read_table("grads_at_init")
+    deep = g[(g.depth == 10) & (g.layer == 1) & (g.init == "torch")].set_index("activation")
+    # bottom-layer gradient of a 10-layer sigmoid net: orders of magnitude below ReLU's
+    assert deep.loc["sigmoid", "grad_norm"] < 1e-2 * deep.loc["relu", "grad_norm"]
+    assert deep.loc["sigmoid", "bottom_over_top"] < 1e-4
+    shallow = g[(g.depth == 2) & (g.layer == 1) & (g.init == "torch")].set_index("activation")
+    assert shallow.loc["sigmoid", "bottom_over_top"] > 1e3 * deep.loc["sigmoid", "bottom_over_top"]
+    # the normalised init keeps tanh gradients of the same order across layers
+    tanh = g[(g.depth == 10) & (g.layer == 1) & (g.init == "xavier")].set_index("activation")
+    assert 0.1 < tanh.loc["tanh", "bottom_over_top"] < 10
+    # sigmoid units at init sit near their midpoint
+    sig = g[(g.activation == "sigmoid") & (g.layer_kind == "hidden")]
+    assert sig["mean_activation"].between(0.3, 0.7).all()
+
+
+def test_vanishing_gradients_training_table(vg_run):
+    t = vg_run.read_table("training")
+    cfg = vanishing_gradients.PROFILES["quick"]
+    hidden = t[t.layer_kind == "hidden"]
+    assert set(hidden["layer"]) == set(range(1, cfg.train_depth + 1))
+    assert set(hidden["epoch"]) == set(range(cfg.train_epochs + 1))
+    assert (hidden.loc[hidden.epoch > 0, "grad_norm"] > 0).all()
+    assert hidden.loc[hidden.activation == "relu", "saturation_frac"].isna().all()
+    assert (vg_run.path / "vanishing_gradients.png").is_file()
+
+
+# activity_at_init ------------------------------------------------------------------------------
+
+
+def test_activity_at_init_and_after_training(activity_run):
+    s = activity_run.read_table("summary").set_index(["activation", "init", "stage"])
+    relu0 = s.loc[("relu", "xavier", "init")]
+    # zero-mean weights, zero biases: half the rectifiers at exactly 0 at init, both views equal
+    assert 0.4 < relu0["frac_active_output_mean"] < 0.6
+    assert_allclose(relu0["frac_active_output_mean"], relu0["frac_active_input_mean"])
+    for act in ("sigmoid", "tanh"):
+        # dense: about half above the midpoint, and (almost) none near zero output
+        assert 0.35 < s.loc[(act, "xavier", "init"), "frac_active_input_mean"] < 0.65
+    assert s.loc[("sigmoid", "xavier", "init"), "frac_active_output_mean"] > 0.99
+    assert s.loc[("relu", "xavier", "trained"), "frac_active_output_mean"] < 0.5
+    assert (activity_run.path / "activity_at_init.png").is_file()
