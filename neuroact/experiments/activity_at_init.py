@@ -28,12 +28,12 @@ import pandas as pd
 import torch
 
 from neuroact.experiments.glorot_table1 import (
+    network_job,
     resolve_dataset,
     spread,
-    threads_for,
     train_job,
 )
-from neuroact.parallel import Job, run_jobs
+from neuroact.parallel import run_jobs
 from neuroact.results import RunFolder
 
 COLUMNS = (
@@ -114,24 +114,22 @@ def run(
     data_dir = str(data_dir) if data_dir is not None else None
     dataset = resolve_dataset(config.dataset, data_dir)
     jobs = [
-        Job(
+        network_job(
             f"{a}_{i}_s{s}",
-            dict(
-                data_dir=data_dir,
-                eval_limit=config.eval_limit,
-                checkpoint=str(run_folder.path / "checkpoints" / f"{a}_{i}_s{s}.pt"),
-                dataset=dataset,
-                activation=a,
-                init=i,
-                seed=int(s),
-                widths=tuple(config.widths),
-                epochs=config.epochs,
-                batch_size=config.batch_size,
-                lr=config.lr,
-                train_size=config.train_size,
-                eval_size=config.eval_size,
-                threads=config.threads or threads_for(workers),
-            ),
+            run_folder.path,
+            data_dir,
+            config,
+            workers,
+            dataset=dataset,
+            activation=a,
+            init=i,
+            seed=int(s),
+            widths=tuple(config.widths),
+            epochs=config.epochs,
+            batch_size=config.batch_size,
+            lr=config.lr,
+            train_size=config.train_size,
+            eval_size=config.eval_size,
         )
         for a in config.activations
         for i in config.inits

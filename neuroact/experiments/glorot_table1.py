@@ -186,6 +186,25 @@ def threads_for(workers: int) -> int | None:
     return None if workers == 1 else 1
 
 
+def network_job(
+    key: str, folder: Path | None, data_dir: str | None, config, workers: int, **fields
+) -> Job:
+    """A :func:`train_job` job with the shared plumbing: data folder, ``config.eval_limit``,
+    a checkpoint ``folder/checkpoints/<key>.pt`` (None: no checkpoint) and the torch threads
+    (``config.threads``, else :func:`threads_for`); ``fields`` go to ``TrainConfig``."""
+    checkpoint = str(Path(folder) / "checkpoints" / f"{key}.pt") if folder is not None else None
+    return Job(
+        key,
+        dict(
+            data_dir=data_dir,
+            eval_limit=config.eval_limit,
+            checkpoint=checkpoint,
+            threads=config.threads or threads_for(workers),
+            **fields,
+        ),
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # the experiment
 
@@ -243,28 +262,26 @@ def jobs(config: Config, data_dir: str | None, out: Path, workers: int = 1) -> l
             for seed in seeds:
                 key = f"{dataset}_{activation}_{'dae' if pretrain else 'none'}_s{seed}"
                 out_jobs.append(
-                    Job(
+                    network_job(
                         key,
-                        dict(
-                            data_dir=data_dir,
-                            eval_limit=config.eval_limit,
-                            pretrain=dict(config.pretrain) if pretrain else None,
-                            checkpoint=str(out / "checkpoints" / f"{key}.pt"),
-                            dataset=dataset,
-                            activation=activation,
-                            seed=int(seed),
-                            widths=tuple(config.widths),
-                            init=config.init,
-                            epochs=config.epochs,
-                            batch_size=config.batch_size,
-                            lr=config.lr,
-                            momentum=config.momentum,
-                            lr_schedule=config.lr_schedule,
-                            l1=config.l1,
-                            train_size=config.train_size,
-                            eval_size=config.eval_size,
-                            threads=config.threads or threads_for(workers),
-                        ),
+                        out,
+                        data_dir,
+                        config,
+                        workers,
+                        pretrain=dict(config.pretrain) if pretrain else None,
+                        dataset=dataset,
+                        activation=activation,
+                        seed=int(seed),
+                        widths=tuple(config.widths),
+                        init=config.init,
+                        epochs=config.epochs,
+                        batch_size=config.batch_size,
+                        lr=config.lr,
+                        momentum=config.momentum,
+                        lr_schedule=config.lr_schedule,
+                        l1=config.l1,
+                        train_size=config.train_size,
+                        eval_size=config.eval_size,
                     )
                 )
     return out_jobs

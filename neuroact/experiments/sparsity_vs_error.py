@@ -28,13 +28,13 @@ import pandas as pd
 import torch
 
 from neuroact.experiments.glorot_table1 import (
+    network_job,
     network_table,
     resolve_dataset,
-    threads_for,
     train_job,
 )
 from neuroact.literature import GLOROT_2011_HARMLESS_SPARSITY
-from neuroact.parallel import Job, run_jobs
+from neuroact.parallel import run_jobs
 from neuroact.results import RunFolder
 
 
@@ -222,25 +222,23 @@ def run(
     data_dir = str(data_dir) if data_dir is not None else None
     dataset = resolve_dataset(config.dataset, data_dir)
     jobs = [
-        Job(
+        network_job(
             f"l1={l1:g}_s{seed}",
-            dict(
-                data_dir=data_dir,
-                eval_limit=config.eval_limit,
-                checkpoint=str(run_folder.path / "checkpoints" / f"l1={l1:g}_s{seed}.pt"),
-                dataset=dataset,
-                activation=config.activation,
-                widths=tuple(config.widths),
-                init=config.init,
-                epochs=config.epochs,
-                batch_size=config.batch_size,
-                lr=config.lr,
-                l1=float(l1),
-                seed=int(seed),
-                train_size=config.train_size,
-                eval_size=config.eval_size,
-                threads=config.threads or threads_for(workers),
-            ),
+            run_folder.path,
+            data_dir,
+            config,
+            workers,
+            dataset=dataset,
+            activation=config.activation,
+            widths=tuple(config.widths),
+            init=config.init,
+            epochs=config.epochs,
+            batch_size=config.batch_size,
+            lr=config.lr,
+            l1=float(l1),
+            seed=int(seed),
+            train_size=config.train_size,
+            eval_size=config.eval_size,
         )
         for l1 in config.l1s
         for seed in config.seeds

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from neuroact.experiments.glorot_table1 import resolve_dataset, threads_for, train_job
+from neuroact.experiments.glorot_table1 import network_job, resolve_dataset, train_job
 from neuroact.parallel import Job, run_jobs
 from neuroact.results import RunFolder
 
@@ -190,26 +190,25 @@ PROFILES = {
 
 def _job(config: Config, data_dir, dataset, model, act, lr, seed, workers) -> Job:
     key = f"{model}_{act}_lr={lr:g}_s{seed}"
-    return Job(
+    return network_job(
         key,
-        dict(
-            data_dir=data_dir,
-            eval_limit=config.eval_limit,
-            dataset=dataset,
-            model=model,
-            widths=tuple(config.mlp_widths if model == "mlp" else config.cnn_widths),
-            activation=act,
-            init=config.init,
-            lr=float(lr),
-            momentum=config.momentum,
-            lr_schedule="constant",
-            epochs=config.epochs,
-            batch_size=config.batch_size,
-            train_size=config.train_size,
-            probes=False,  # a bare loop: the timing is the point
-            seed=int(seed),
-            threads=config.threads or threads_for(workers),
-        ),
+        None,
+        data_dir,
+        config,
+        workers,
+        dataset=dataset,
+        model=model,
+        widths=tuple(config.mlp_widths if model == "mlp" else config.cnn_widths),
+        activation=act,
+        init=config.init,
+        lr=float(lr),
+        momentum=config.momentum,
+        lr_schedule="constant",
+        epochs=config.epochs,
+        batch_size=config.batch_size,
+        train_size=config.train_size,
+        probes=False,  # a bare loop: the timing is the point
+        seed=int(seed),
     )
 
 

@@ -38,6 +38,7 @@ from neuroact.ann.probes import activation_stats, layer_gradient_norms
 from neuroact.ann.train import torch_settings
 from neuroact.experiments.glorot_table1 import (
     cached_data,
+    network_job,
     resolve_dataset,
     threads_for,
     train_job,
@@ -180,26 +181,24 @@ def run(
     grads = run_jobs(gradients_at_init, init_jobs, group="init", desc="gradients at init", **common)
     run_folder.write_table("grads_at_init", grads)
     train_jobs = [
-        Job(
+        network_job(
             f"train_{a}_{i}",
-            dict(
-                data_dir=data_dir,
-                eval_limit=config.eval_limit,
-                checkpoint=str(run_folder.path / "checkpoints" / f"train_{a}_{i}.pt"),
-                dataset=dataset,
-                activation=a,
-                init=i,
-                widths=(config.train_width,) * config.train_depth,
-                epochs=config.train_epochs,
-                train_size=config.train_size,
-                lr=config.lr,
-                momentum=0.0,  # plain SGD, as Glorot & Bengio 2010
-                lr_schedule="constant",
-                batch_size=config.batch_size,
-                seed=config.train_seed,
-                eval_size=1000,
-                threads=threads,
-            ),
+            run_folder.path,
+            data_dir,
+            config,
+            workers,
+            dataset=dataset,
+            activation=a,
+            init=i,
+            widths=(config.train_width,) * config.train_depth,
+            epochs=config.train_epochs,
+            train_size=config.train_size,
+            lr=config.lr,
+            momentum=0.0,  # plain SGD, as Glorot & Bengio 2010
+            lr_schedule="constant",
+            batch_size=config.batch_size,
+            seed=config.train_seed,
+            eval_size=1000,
         )
         for a in config.activations
         for i in config.inits
