@@ -143,6 +143,22 @@ def test_contrast_table_rows_and_views():
         build_contrast(pop.drop(columns=["frac_active_10ms", "frac_active_50ms"]))
 
 
+def test_simulated_brian2_lif_curve_recovers_parameters():
+    """A real Brian2 LIF f-I curve (numpy target): LIF-family tau, t_ref, I_th within 2%."""
+    from brian2 import nA, second
+
+    from neuroact.bio.fi import fi_curve
+    from neuroact.compare.fit import fit_families
+
+    curve = fi_curve(
+        "lif", np.linspace(0.0, 4.0, 21) * nA, duration=0.5 * second, transient=0.1 * second, seed=0
+    )
+    comp = fit_families(curve.currents, curve.rate, ["rectifier", "softplus", "lif"])
+    assert comp.best.family == "lif"
+    p = comp["lif"].params
+    assert_allclose([p["tau"], p["t_ref"], p["i_th"]], [0.010, 0.002, 1.5], rtol=0.02)
+
+
 # --- the experiment --------------------------------------------------------------------------
 
 

@@ -117,23 +117,56 @@ def _data_dir(data_dir) -> Path:
 # --- step 1: simulated curves ----------------------------------------------------------------
 
 
+def _input_table(inputs: dict, experiment: str, table: str) -> pd.DataFrame | None:
+    """``table`` of the earlier run ``inputs[experiment]``, or None if absent or incomplete."""
+    path = inputs.get(experiment)
+    if not path or not (Path(path) / f"{table}.csv").is_file():
+        return None
+    return pd.read_csv(Path(path) / f"{table}.csv")
+
+
+def simulate_fi_curves(seed: int = 0, sigmas_mV=(2.0, 5.0)) -> pd.DataFrame:
+    """A small ``fi_curves``-shaped table simulated with Brian2 (numpy target): the LIF and the
+    noisy LIF at each ``sigmas_mV``, 41 currents from 0 to 4 nA, 1 s runs, first 0.2 s dropped.
+
+    Used when no ``fi_curves`` run is given and that experiment is not available.
+    """
+    from brian2 import mV, nA, second
+
+    from neuroact.bio.fi import fi_curve
+    from neuroact.bio.neurons import get_model
+
+    currents = np.linspace(0.0, 4.0, 41) * nA
+    runs = [("lif", 0.0, get_model("lif"))]
+    runs += [("noisy_lif", s, get_model("noisy_lif", sigma=s * mV)) for s in sigmas_mV]
+    tables = []
+    for name, sigma, model in runs:
+        curve = fi_curve(model, currents, duration=1 * second, transient=0.2 * second, seed=seed)
+        tables.append(curve.to_frame().assign(model=name, sigma_mV=sigma))
+    return pd.concat(tables, ignore_index=True)
+
+
 def _fi_table(config: Config, folder: RunFolder, inputs, workers, scheduler, progress, data_dir):
-    inputs = inputs or {}
-    if inputs.get("fi_curves"):
-        return RunFolder(inputs["fi_curves"]).read_table("fi_curves")
+    given = _input_table(inputs, "fi_curves", "fi_curves")
+    if given is not None:
+        return given
     from neuroact.experiments import get
 
-    fi = get("fi_curves")
     sub = RunFolder(folder.path / "fi_curves")
     if not sub.has("fi_curves.csv"):
-        fi.run(
-            fi.PROFILES[config.fi_profile],
-            sub.path,
-            workers=workers,
-            scheduler=scheduler,
-            progress=progress,
-            data_dir=data_dir,
-        )
+        try:
+            fi = get("fi_curves")
+        except ImportError:  # the fi_curves experiment is not installed: simulate a small set
+            sub.write_table("fi_curves", simulate_fi_curves(config.seed))
+        else:
+            fi.run(
+                fi.PROFILES[config.fi_profile],
+                sub.path,
+                workers=workers,
+                scheduler=scheduler,
+                progress=progress,
+                data_dir=data_dir,
+            )
     return sub.read_table("fi_curves")
 
 
@@ -385,18 +418,21 @@ def run(
         folder.write_table("bio_history", history)
         folder.write_table("bio_training_summary", summarize(history))
 
-    population = history = None
-    if inputs.get("population_sparsity"):
-        population = RunFolder(inputs["population_sparsity"]).read_table("population_summary")
-    if inputs.get("train_networks"):
-        history = RunFolder(inputs["train_networks"]).read_table("history")
+    population = _input_table(inputs, "population_sparsity", "population_summary")
+    history = _input_table(inputs, "train_networks", "history")
     contrast = build_contrast(population, history, folder.read_table("bio_history"))
     folder.write_table("contrast", contrast)
     draw(folder)
+    used = {
+        "population_sparsity": population is not None,
+        "train_networks": history is not None,
+        "measured": str(measured) if measured.exists() else f"skipped: {measured} not found",
+    }
     folder.write_metadata(
         seed=config.seed,
         data_dir=None if data_dir is None else str(data_dir),
         inputs={k: str(v) for k, v in inputs.items()},
+        used=used,
         steps_seconds=time.perf_counter() - t0,
     )
     return folder

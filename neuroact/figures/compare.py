@@ -174,7 +174,7 @@ def plot_contrast(contrast: pd.DataFrame, path: str | os.PathLike) -> list[Path]
     ax.set_yticks(y)
     ax.set_yticklabels(rows["label"], fontsize=6.5)
     ax.invert_yaxis()
-    ax.set_xlim(0, 100)
+    ax.set_xlim(0, 103)
     ax.set_xlabel("fraction of units active at once (%)")
     ax.legend(fontsize=6.5, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     ax.set_title("Brains, spiking networks and trained networks on one axis", fontsize=10)
@@ -225,9 +225,10 @@ def plot_accuracy_sparsity(contrast: pd.DataFrame, path: str | os.PathLike) -> l
                 zorder=3,
                 label=name,
             )
-    ax.set_xlim(0, 100)
+    ax.set_xlim(0, 103)
     ax.set_xlabel("fraction of hidden units active (%, output view, mean over layers)")
     ax.set_ylabel("test error (%)")
+    ax.set_title("Accuracy vs. sparsity (o: train_networks, *: bio activations)", fontsize=9)
     ax.legend(fontsize=7, loc="best")
     fig.tight_layout()
     return save(fig, path)
