@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import matplotlib.ticker
 import numpy as np
 import pandas as pd
 
@@ -108,7 +109,8 @@ def glorot_table1(nets: pd.DataFrame, table: pd.DataFrame, path: str | os.PathLi
         Patch(facecolor="0.3", alpha=0.15, label=GLOROT_2011_SPARSITY.name + " (with L1)"),
     ]
     axes[1, 0].legend(handles=sp_handles, fontsize=7, loc="upper left")
-    fig.suptitle("Glorot, Bordes & Bengio 2011, Table 1: 3 x 1000 MLPs")
+    widths = nets["widths"].iloc[0] if "widths" in nets else ""
+    fig.suptitle(f"Glorot, Bordes & Bengio 2011, Table 1 set-up: MLP {widths}")
     return save(fig, path)
 
 
@@ -190,31 +192,54 @@ def training_speed(
                 )
         ax.axhline(100 * target, color="k", ls="--", lw=1, label="target")
         ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+        ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        ax.set_yticks([1, 2, 5, 10, 20, 50, 100])
         ax.set_xlabel("epoch")
-        ax.set_ylabel("training error (%, running over epoch)")
-        ax.set_title(m)
+        if j == 0:
+            ax.set_ylabel("training error (%, running over epoch)")
+        ax.set_title(f"{m} (each activation at its best learning rate)")
         ax.legend(fontsize=7)
     ax = axes[0, -1]
     if not ratios.empty:
-        labels = [f"{r.model}\n{r.activation}/relu" for r in ratios.itertuples()]
+        from matplotlib.ticker import NullFormatter, ScalarFormatter
+
+        labels = [f"{r.model}: {r.activation}/relu" for r in ratios.itertuples()]
         y = np.arange(len(ratios))
+        mean, lo, hi = (
+            ratios[c].to_numpy(dtype=float) for c in ("ratio_mean", "ratio_min", "ratio_max")
+        )
+        finite = np.isfinite(mean) & np.isfinite(lo) & np.isfinite(hi)
         ax.errorbar(
-            ratios["ratio_mean"],
-            y,
-            xerr=[
-                ratios["ratio_mean"] - ratios["ratio_min"],
-                ratios["ratio_max"] - ratios["ratio_mean"],
-            ],
+            mean[finite],
+            y[finite],
+            xerr=[mean[finite] - lo[finite], hi[finite] - mean[finite]],
             fmt="o",
             color="k",
             capsize=3,
+            label="mean, min-max over seeds",
         )
+        edge = max(8.0, 1.5 * np.nanmax(np.where(np.isfinite(hi), hi, np.nan), initial=1.0))
+        part = ~finite
+        if part.any():  # some seed never reached the target within the epochs run
+            ax.plot(
+                np.full(part.sum(), edge),
+                y[part],
+                ">",
+                color="0.4",
+                ms=8,
+                label="target not reached (some seed)",
+            )
         ax.set_yticks(y, labels, fontsize=7)
+        ax.yaxis.tick_right()  # keeps the labels clear of the neighbouring panel
         ax.axvline(1, color="0.5", lw=1)
-        ax.axvline(6, color="C3", ls=":", lw=1.5, label="AlexNet (CIFAR-10 CNN)")
+        ax.axvline(6, color="C3", ls=":", lw=1.5, label="AlexNet: tanh/relu = 6 (CIFAR-10 CNN)")
         ax.set_xscale("log")
-        ax.legend(fontsize=7)
-    ax.set_xlabel("epochs to target / ReLU's (mean, min-max over seeds)")
+        ax.xaxis.set_major_formatter(ScalarFormatter())
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_xticks([0.5, 1, 2, 4, 8])
+        ax.legend(fontsize=6, loc="lower right")
+    ax.set_xlabel("epochs to target / ReLU's")
     return save(fig, path)
 
 
