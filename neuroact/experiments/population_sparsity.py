@@ -1,0 +1,415 @@
+"""Population sparsity of a Brunel (2000) balanced network, against Lennie's 1-4%.
+
+Question: when is a balanced spiking network as sparse as cortex is said to be (Lennie 2003:
+"possibly fewer than 1%" of neurons substantially active at once, quoted as 1-4% by Glorot et al.
+2011), how sensitive is that to the drive ``eta`` and the inhibition ``g``, and what does it cost
+(Attwell & Laughlin 2001)?
+
+What it runs (all as independent jobs through :func:`neuroact.parallel.run_jobs`, resumable)
+-------------------------------------------------------------------------------------------
+``phase``     a grid over (g, eta) for each heterogeneity: the phase map of the fraction of
+              neurons active in 50 ms windows.
+``eta_scan``  ``eta`` moved through the sparse point (g fixed), and
+``g_scan``    ``g`` moved through the sparse point (eta fixed): how far each can move before
+              the network leaves the 1-4% band.
+``showcase``  the standard Brunel setting (g = 5, eta = 2) and the sparse point, kept with their
+              spikes for the raster, population-rate and rate-distribution figures.
+
+Low-rate networks need long runs: a neuron at 0.3 Hz rarely fires three times in one second, so
+its CV of inter-spike intervals would be measured only on the few fast neurons (biased low, and
+bounded by the window). Each job therefore runs ``max(duration_s, spikes_per_neuron / r_MF)``
+seconds (capped at ``max_duration_s``), with ``r_MF`` the mean-field rate of
+:func:`neuroact.bio.network.mean_field_rate`.
+
+Tables: ``population_summary.csv`` (one row per simulated network, all sweeps), ``band.csv``
+(edges of the 1-4% band along each scan), ``energy.csv`` (ATP budget of the showcase networks,
+both budgets, and Lennie's inverse), ``rates.csv``, ``raster.csv``, ``population_rate.csv``.
+Figures: raster + population rate, rate distribution, phase map, band scans.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from neuroact.literature import LENNIE_2003
+from neuroact.parallel import Job, run_jobs
+from neuroact.results import RunFolder
+
+BAND = (LENNIE_2003.low, LENNIE_2003.high)
+SUMMARY_COLUMNS = (
+    "sweep",
+    "label",
+    "n_neurons",
+    "g",
+    "eta",
+    "heterogeneity",
+    "mean_rate_Hz",
+    "frac_active_10ms",
+    "frac_active_20ms",
+    "frac_active_50ms",
+    "frac_active_100ms",
+    "frac_active_200ms",
+    "silent_frac",
+    "cv_isi",
+    "population_sparseness",
+    "lifetime_sparseness",
+    "atp_per_neuron_per_s",
+)
+
+
+@dataclass
+class Config:
+    """Population-sparsity experiment (plain numbers; see ``BrunelConfig`` for the model).
+
+    ``c_exc``/``reference_c_exc`` choose how a small network is scaled (see
+    :mod:`neuroact.bio.network`): the quick profile keeps ``C_E = 1000`` so the mean input and
+    its fluctuations are those of the ``N_E = 10,000`` network.
+    """
+
+    n_exc: int = 10_000
+    c_exc: int | None = None
+    reference_c_exc: int | None = None
+    duration_s: float = 1.0
+    max_duration_s: float = 5.0
+    spikes_per_neuron: float = 3.0
+    transient_s: float = 0.2
+    gs: tuple[float, ...] = (4.0, 5.0, 6.0, 7.0, 8.0)
+    etas: tuple[float, ...] = (0.8, 0.85, 0.9, 1.0, 1.5, 2.0)
+    heterogeneities: tuple[float, ...] = (0.0, 0.5)
+    sparse_g: float = 8.0
+    sparse_eta: float = 0.85
+    sparse_heterogeneity: float = 0.0
+    eta_scan: tuple[float, ...] = (0.8, 0.82, 0.84, 0.85, 0.86, 0.88, 0.9)
+    g_scan: tuple[float, ...] = (5.0, 6.0, 7.0, 8.0, 10.0, 12.0)
+    scan_heterogeneities: tuple[float, ...] = (0.0, 0.5)
+    standard_g: float = 5.0
+    standard_eta: float = 2.0
+    seed: int = 0
+    target: str = "cython"
+    budget: str = "attwell_laughlin_2001"
+    raster_neurons: int = 500
+    raster_ms: float = 1000.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+PROFILES = {
+    "quick": Config(
+        n_exc=2000,
+        c_exc=1000,
+        duration_s=0.5,
+        max_duration_s=2.0,
+        spikes_per_neuron=3.0,
+        transient_s=0.1,
+        gs=(4.0, 6.0, 8.0),
+        etas=(0.8, 0.85, 0.9, 1.0),
+        heterogeneities=(0.0,),
+        eta_scan=(0.83, 0.85, 0.87),
+        g_scan=(6.0, 8.0, 10.0),
+        scan_heterogeneities=(0.0,),
+        target="numpy",
+        raster_neurons=300,
+        raster_ms=500.0,
+    ),
+    "full": Config(),
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# jobs
+
+
+def _base(config: Config) -> dict:
+    return {
+        "n_exc": config.n_exc,
+        "c_exc": config.c_exc,
+        "reference_c_exc": config.reference_c_exc,
+        "transient_s": config.transient_s,
+        "seed": config.seed,
+        "target": config.target,
+    }
+
+
+def job_duration(config: Config, g: float, eta: float) -> float:
+    """Run length: long enough for ``spikes_per_neuron`` spikes at the mean-field rate."""
+    from neuroact.bio.network import BrunelConfig, mean_field_rate
+
+    cfg = BrunelConfig(
+        n_exc=config.n_exc, c_exc=config.c_exc, reference_c_exc=config.reference_c_exc, g=g, eta=eta
+    )
+    rate = mean_field_rate(cfg)
+    if not math.isfinite(rate) or rate <= 0:
+        return float(config.max_duration_s)
+    want = config.spikes_per_neuron / rate
+    return float(min(config.max_duration_s, max(config.duration_s, round(want, 1))))
+
+
+def summary_job(budget: str = "attwell_laughlin_2001", **params: Any) -> dict:
+    """One network's summary row plus its ATP/s per neuron (module level: runs anywhere)."""
+    from brian2 import Hz
+
+    from neuroact.bio.energy import atp_rate
+    from neuroact.bio.network import network_job
+
+    row = network_job(**params)
+    row["atp_per_neuron_per_s"] = atp_rate(row["mean_rate_Hz"] * Hz, budget)
+    return row
+
+
+def _job(config: Config, g: float, eta: float, het: float) -> Job:
+    from neuroact.bio.network import job_key
+
+    params = {
+        **_base(config),
+        "g": float(g),
+        "eta": float(eta),
+        "heterogeneity": float(het),
+        "duration_s": job_duration(config, g, eta),
+        "budget": config.budget,
+    }
+    return Job(job_key(g, eta, het, config.n_exc, config.seed), params)
+
+
+def _run_points(config, run, sweeps: dict, workers, scheduler, progress) -> pd.DataFrame:
+    """Run every distinct (g, eta, heterogeneity) of all sweeps once; label rows by sweep."""
+    jobs: dict[str, Job] = {}
+    membership = []
+    for sweep, points in sweeps.items():
+        for g, eta, het in points:
+            job = _job(config, g, eta, het)
+            jobs.setdefault(job.key, job)
+            membership.append((sweep, job.key))
+    results = run_jobs(
+        summary_job,
+        list(jobs.values()),
+        run=run,
+        group="networks",
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        desc="Brunel networks",
+    )
+    by_key = results.set_index("job")
+    rows = [by_key.loc[key].to_dict() | {"sweep": sweep, "job": key} for sweep, key in membership]
+    return pd.DataFrame(rows)
+
+
+def _showcase(config: Config, run: RunFolder, label: str, g: float, eta: float, het: float):
+    """Simulate one network, keeping spikes for the figures; skipped if already done."""
+    from brian2 import Hz, ms, second
+
+    from neuroact.bio.energy import atp_rate
+    from neuroact.bio.network import BrunelConfig, simulate
+
+    name = f"showcase_{label}"
+    if run.has(f"{name}_summary.csv"):
+        return
+    cfg = BrunelConfig(
+        n_exc=config.n_exc,
+        c_exc=config.c_exc,
+        reference_c_exc=config.reference_c_exc,
+        g=g,
+        eta=eta,
+        heterogeneity=het,
+        duration=job_duration(config, g, eta) * second,
+        transient=config.transient_s * second,
+        seed=config.seed,
+        target=config.target,
+    )
+    act = simulate(cfg)
+    row = act.to_frame()
+    row.insert(0, "label", label)
+    row["atp_per_neuron_per_s"] = atp_rate(row["mean_rate_Hz"].iloc[0] * Hz, config.budget)
+    t_max = min(config.raster_ms / 1e3, act.duration_s)
+    raster = act.spikes_frame(max_neurons=config.raster_neurons, t_max_s=t_max)
+    raster.insert(0, "label", label)
+    t, rate = act.population_rate(1 * ms)
+    poprate = pd.DataFrame({"label": label, "time_ms": t * 1e3, "rate_Hz": rate})
+    rates = pd.DataFrame(
+        {
+            "label": label,
+            "neuron": np.arange(act.n_neurons),
+            "rate_Hz": act.rates_Hz(),
+            "cv_isi": act.cv_isi(),
+        }
+    )
+    run.write_table(f"{name}_raster", raster)
+    run.write_table(f"{name}_population_rate", poprate)
+    run.write_table(f"{name}_rates", rates)
+    run.write_table(f"{name}_summary", row)  # last: marks the showcase complete
+
+
+# ---------------------------------------------------------------------------------------------
+# analysis
+
+
+def band_edges(
+    scan: pd.DataFrame, parameter: str, band=BAND, column: str = "frac_active_50ms"
+) -> dict:
+    """Where ``column`` crosses the band along a 1-D scan (linear interpolation in log10).
+
+    Returns the parameter values at which the scan enters and leaves ``band`` (nan where it does
+    not cross within the scan), and the values of the scanned points inside the band.
+    """
+    s = scan.sort_values(parameter)
+    x = s[parameter].to_numpy(float)
+    y = np.log10(np.clip(s[column].to_numpy(float), 1e-6, None))
+    lo, hi = np.log10(band[0]), np.log10(band[1])
+
+    def crossings(level: float) -> list[float]:
+        out = []
+        for i in range(len(x) - 1):
+            a, b = y[i] - level, y[i + 1] - level
+            if a == 0:
+                out.append(float(x[i]))
+            elif a * b < 0:
+                out.append(float(x[i] + (x[i + 1] - x[i]) * a / (a - b)))
+        if len(y) and y[-1] == level:
+            out.append(float(x[-1]))
+        return out
+
+    inside = s[(s[column] >= band[0]) & (s[column] <= band[1])]
+    ends = sorted(crossings(lo) + crossings(hi))
+    return {
+        "parameter": parameter,
+        "edges": ";".join(f"{e:.4g}" for e in ends),
+        "low_edge": ends[0] if ends else float("nan"),
+        "high_edge": ends[-1] if ends else float("nan"),
+        "inside_values": ";".join(f"{v:g}" for v in inside[parameter]),
+        "inside_ai_values": ";".join(
+            f"{v:g}" for v in inside.loc[inside["asynchronous_irregular"].astype(bool), parameter]
+        )
+        if "asynchronous_irregular" in inside
+        else "",
+    }
+
+
+def energy_table(summary: pd.DataFrame, config: Config) -> pd.DataFrame:
+    """ATP breakdown of each showcase network under both budgets, and Lennie's inverse."""
+    from brian2 import Hz, ms
+
+    from neuroact.bio.energy import BUDGETS, affordable_active_fraction, atp_breakdown, atp_rate
+
+    rows = []
+    for _, net in summary.iterrows():
+        rate = float(net["mean_rate_Hz"])
+        for key, budget in BUDGETS.items():
+            parts = atp_breakdown(rate * Hz, budget)
+            total = float(parts["atp_per_s"].sum())
+            row = {
+                "label": net["label"],
+                "budget": key,
+                "mean_rate_Hz": rate,
+                "atp_per_neuron_per_s": total,
+            }
+            row |= {
+                f"atp_{p}_per_s": v for p, v in zip(parts["part"], parts["atp_per_s"], strict=True)
+            }
+            # Lennie's inverse: the supply this network uses, turned back into an activity level
+            row["allowed_frac_active_50ms_poisson"] = affordable_active_fraction(
+                atp_rate(rate * Hz, budget), budget, window=50 * ms
+            )
+            row["measured_frac_active_50ms"] = float(net["frac_active_50ms"])
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# protocol
+
+
+def run(
+    config: Config,
+    out,
+    *,
+    workers: int = 1,
+    scheduler=None,
+    progress: bool = True,
+    data_dir=None,
+    inputs=None,
+) -> RunFolder:
+    """Run the sweeps and showcases, write the tables and figures into ``out``."""
+    from neuroact.bio.network import check_target
+
+    if not isinstance(config, Config):
+        raise TypeError(f"config must be a population_sparsity.Config; got {type(config).__name__}")
+    check_target(config.target)
+    folder = out if isinstance(out, RunFolder) else RunFolder(out)
+    folder.write_config(asdict(config))
+    started = time.perf_counter()
+
+    phase_points = [
+        (g, e, h) for h in config.heterogeneities for g in config.gs for e in config.etas
+    ]
+    sp = (config.sparse_g, config.sparse_eta, config.sparse_heterogeneity)
+    sweeps = {
+        "phase": phase_points,
+        "eta_scan": [(sp[0], e, h) for h in config.scan_heterogeneities for e in config.eta_scan],
+        "g_scan": [(g, sp[1], h) for h in config.scan_heterogeneities for g in config.g_scan],
+    }
+    frames = [_run_points(config, folder, sweeps, workers, scheduler, progress)]
+    showcases = {"standard": (config.standard_g, config.standard_eta, 0.0), "sparse": sp}
+    for label, (g, eta, het) in showcases.items():
+        _showcase(config, folder, label, g, eta, het)
+    show = pd.concat(
+        [folder.read_table(f"showcase_{k}_summary") for k in showcases], ignore_index=True
+    )
+    show.insert(0, "sweep", "showcase")
+    summary = pd.concat([*frames, show], ignore_index=True)
+    summary["label"] = summary.get("label", pd.Series(index=summary.index, dtype=object))
+    summary["in_band_50ms"] = summary["frac_active_50ms"].between(*BAND)
+    first = [c for c in SUMMARY_COLUMNS if c in summary.columns]
+    summary = summary[first + [c for c in summary.columns if c not in first]]
+    folder.write_table("population_summary", summary)
+
+    scans = summary[summary["sweep"].isin(["eta_scan", "g_scan"])]
+    band_rows = []
+    for het in config.scan_heterogeneities:
+        s_h = scans[np.isclose(scans["heterogeneity"], het)]
+        band_rows.append(
+            band_edges(s_h[s_h["sweep"] == "eta_scan"], "eta")
+            | {"heterogeneity": het, "g": sp[0], "eta": float("nan")}
+        )
+        band_rows.append(
+            band_edges(s_h[s_h["sweep"] == "g_scan"], "g")
+            | {"heterogeneity": het, "g": float("nan"), "eta": sp[1]}
+        )
+    band = pd.DataFrame(band_rows)
+    folder.write_table("band", band)
+    folder.write_table("energy", energy_table(show, config))
+    for kind in ("raster", "population_rate", "rates"):
+        folder.write_table(
+            kind,
+            pd.concat(
+                [folder.read_table(f"showcase_{k}_{kind}") for k in showcases], ignore_index=True
+            ),
+        )
+    draw(folder)
+    folder.write_metadata(
+        seed=config.seed,
+        experiment="population_sparsity",
+        compute_seconds=time.perf_counter() - started,
+    )
+    return folder
+
+
+def draw(run: RunFolder) -> list[Path]:
+    """Redraw every figure from the run folder's tables."""
+    from neuroact.figures import bio_network as figs
+
+    run = run if isinstance(run, RunFolder) else RunFolder(run)
+    summary = run.read_table("population_summary")
+    paths = []
+    paths += figs.raster_and_rate(
+        run.read_table("raster"), run.read_table("population_rate"), run / "population_raster"
+    )
+    paths += figs.rate_distribution(run.read_table("rates"), run / "population_rates")
+    paths += figs.phase_map(summary[summary["sweep"] == "phase"], run / "population_phase_map")
+    paths += figs.band_scans(summary, run / "population_band_scans")
+    return paths
