@@ -60,7 +60,8 @@ def plot_fit_grid(
 
     ``points`` has ``group_col``, ``current_col``, ``rate_col``; ``fits`` one row per
     group x family with ``family``, ``success``, ``r2``, ``criterion`` and the parameters.
-    The panel title names the group and its winning family (lowest ``criterion``).
+    The panel title names the group and its winning family (lowest ``criterion``). With a
+    ``current_unit`` column holding several units, each panel gets its own axis label.
     """
     groups = list(pd.unique(points[group_col]))
     if families is None:
@@ -97,8 +98,17 @@ def plot_fit_grid(
         ax.set_visible(False)
     for ax in axes[:, 0]:
         ax.set_ylabel("rate (Hz)", fontsize=7)
-    for ax in axes[-1, :]:
-        ax.set_xlabel(f"current ({current_unit})", fontsize=7)
+    units = (
+        points.groupby(group_col, sort=False)["current_unit"].first()
+        if ("current_unit" in points)
+        else None
+    )
+    if units is not None and units.nunique() > 1:  # mixed units (nA, uA/cm2): label each panel
+        for ax, g in zip(axes.flat, groups, strict=False):
+            ax.set_xlabel(f"current ({units[g]})", fontsize=7)
+    else:
+        for ax in axes[-1, :]:
+            ax.set_xlabel(f"current ({current_unit})", fontsize=7)
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.legend(
         handles,
