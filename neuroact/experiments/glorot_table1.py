@@ -23,7 +23,9 @@ Tables written
 ``history.csv``   one row per network x epoch x layer (from :meth:`TrainResult.to_frame`).
 ``networks.csv``  one row per trained network (``TrainResult.summary`` + pre-training time).
 ``table1.csv``    per dataset x activation x pre-training: mean, sd, min, max and n (seeds) of
-                  test error (%) and sparsity, the paper's value and our mean minus it.
+                  test error (%) and sparsity, the paper's value, our mean minus it, and the
+                  rank of the activation (1 = lowest mean error) within its data set and
+                  pre-training setting.
 
 This module also holds the small helpers the other rectifier-paper experiments share
 (:func:`train_job`, :func:`network_table`).
@@ -311,6 +313,10 @@ def summary_table(nets: pd.DataFrame) -> pd.DataFrame:
         paper.append(GLOROT_2011_TABLE1_MNIST[key] if known else float("nan"))
     table["paper_test_error_pct"] = paper
     table["diff_vs_paper_pct"] = table["test_error_pct_mean"] - table["paper_test_error_pct"]
+    # 1 = lowest mean test error among the activations of the same data set and pre-training
+    table["rank"] = (
+        table.groupby(["dataset", "pretrain"])["test_error_pct_mean"].rank(method="min").astype(int)
+    )
     eps = nets.groupby(["dataset", "activation", "pretrain"], sort=False)["frac_zero_eps"].first()
     table = table.merge(eps.rename("frac_zero_eps").reset_index(), how="left")
     return table

@@ -175,10 +175,10 @@ class Config:
     """Rectifier MLPs x L1 penalties x seeds (all other settings shared)."""
 
     dataset: str = "mnist"
-    l1s: tuple[float, ...] = (0.0, 1e-4, 3e-4, 1e-3, 2e-3, 4e-3, 8e-3, 1.6e-2)
+    l1s: tuple[float, ...] = (0.0, 1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 5e-3, 8e-3, 1.2e-2, 2e-2)
     seeds: tuple[int, ...] = (0, 1)
     activation: str = "relu"
-    widths: tuple[int, ...] = (500, 500, 500)
+    widths: tuple[int, ...] = (1000, 1000, 1000)
     init: str = "xavier"
     epochs: int = 10
     batch_size: int = 100

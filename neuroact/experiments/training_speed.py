@@ -160,7 +160,7 @@ class Config:
     momentum: float = 0.9
     init: str = "xavier"
     target: float = 0.03
-    epochs: int = 10
+    epochs: int = 15
     batch_size: int = 100
     train_size: int | None = 10000
     search_seed: int = 0
