@@ -464,7 +464,7 @@ def _train(config, data, model, ckpt_path, progress, on_epoch_end) -> TrainResul
                 "val_loss": val_loss,
                 "test_error": test_error,
                 "test_loss": test_loss,
-                "lr": optimizer.param_groups[0]["lr"],
+                "lr_epoch": optimizer.param_groups[0]["lr"],
                 "train_seconds": train_seconds,
                 "epoch_seconds": time.perf_counter() - t0,
             }
@@ -533,7 +533,7 @@ def _train(config, data, model, ckpt_path, progress, on_epoch_end) -> TrainResul
                 "train_penalty": float(pen_sum) / n,
             }
             record(epoch, stats, train_seconds, t0)
-            history[-1]["lr"] = lr  # the rate used during this epoch
+            history[-1]["lr_epoch"] = lr  # the rate used during this epoch
             save(epoch)
             last = history[-1]
             bar.set_postfix(val_err=f"{last['val_error']:.4f}", loss=f"{last['train_loss']:.3f}")
