@@ -28,6 +28,13 @@ def _color(name: str) -> str:
     return PALETTE.get(name, "0.4")
 
 
+def plt_cycle(i: int) -> str:
+    """The i-th colour of a sequential map (layers bottom to top: light to dark)."""
+    import matplotlib.pyplot as plt
+
+    return plt.get_cmap("viridis")(min(0.9, 0.15 + 0.2 * (int(i) - 1)))
+
+
 def glorot_table1(nets: pd.DataFrame, table: pd.DataFrame, path: str | os.PathLike) -> list[Path]:
     """Test error (%) and exact-zero / active fractions per activation, one column per data set;
     seeds as dots, their mean as a bar, the paper's MNIST values as black crosses."""
@@ -246,12 +253,14 @@ def training_speed(
 def vanishing_gradients(
     grads: pd.DataFrame, training: pd.DataFrame, path: str | os.PathLike
 ) -> list[Path]:
-    """Left: per-layer gradient norm at init, relative to the top layer, for the deepest nets
-    (one line per activation x init). Right: the top/bottom hidden layers' saturation (sigmoid,
-    tanh) and mean activation over training."""
+    """Top row, at init: per-layer gradient norms of the deepest nets (one panel per init) and
+    the bottom/top gradient ratio against depth. Bottom row, during training: each hidden
+    layer's mean activation (sigmoid and tanh panels; Glorot & Bengio 2010 Fig. 2) and the
+    bottom/top gradient ratio per epoch."""
     deepest = grads["depth"].max()
     inits = list(dict.fromkeys(grads["init"]))
-    fig, axes = figure(1, len(inits) + 2, figsize=(3.8 * (len(inits) + 2), 3.8), squeeze=False)
+    ncol = max(len(inits) + 1, 3)
+    fig, axes = figure(2, ncol, figsize=(3.9 * ncol, 7.4), squeeze=False)
     styles = {"torch": "-", "xavier": "--", "he": ":"}
     for j, init in enumerate(inits):
         ax = axes[0, j]
@@ -262,9 +271,9 @@ def vanishing_gradients(
         ax.set_yscale("log")
         ax.set_xlabel("layer (1 = bottom; last = read-out)")
         ax.set_ylabel("||dL/dW|| at init")
-        ax.set_title(f"depth {deepest}, init {init}")
+        ax.set_title(f"{deepest} hidden layers, init {init}")
         ax.legend(fontsize=7)
-    ax = axes[0, -2]
+    ax = axes[0, len(inits)]
     ratio = (
         grads[grads["layer"] == 1]
         .groupby(["activation", "init", "depth"])["bottom_over_top"]
@@ -282,27 +291,63 @@ def vanishing_gradients(
         )
     ax.set_yscale("log")
     ax.set_xlabel("hidden layers")
-    ax.set_ylabel("||dL/dW_1|| / ||dL/dW_top hidden||")
+    ax.set_ylabel("bottom / top hidden gradient norm")
     ax.set_title("bottom vs top gradient at init")
     ax.legend(fontsize=6, ncol=2)
-    ax = axes[0, -1]
+    for ax in axes[0, len(inits) + 1 :]:
+        ax.set_visible(False)
+    bottom = axes[1]
     if not training.empty:
-        for (act, init), g in training.groupby(["activation", "init"]):
+        for k, act in enumerate(("sigmoid", "tanh")):
+            ax = bottom[k]
+            sub = training[training["activation"] == act]
+            for init, g in sub.groupby("init", sort=False):
+                for layer, h in g.groupby("layer"):
+                    h = h.sort_values("epoch")
+                    ax.plot(
+                        h["epoch"],
+                        h["mean_activation"],
+                        ls=styles.get(init, "-"),
+                        color=plt_cycle(layer),
+                        marker=".",
+                        label=f"layer {layer}"
+                        if init == g["init"].iloc[0] and init == sub["init"].iloc[0]
+                        else None,
+                    )
+            ax.set_xlabel("epoch (0 = init)")
+            ax.set_ylabel("mean activation (validation images)")
+            ax.set_title(f"{act} during training", fontsize=10)
+            ax.legend(fontsize=6)
+        ax = bottom[2]
+        for (act, init), g in training.groupby(["activation", "init"], sort=False):
             top = g["layer"].max()
-            for layer, ls in ((1, ":"), (top, "-")):
-                h = g[g["layer"] == layer].sort_values("epoch")
-                ax.plot(
-                    h["epoch"],
-                    h["mean_activation"],
-                    ls=ls,
-                    color=_color(act),
-                    marker=".",
-                    label=f"{act} ({init}) layer {layer}",
-                )
-        ax.set_xlabel("epoch (0 = init)")
-        ax.set_ylabel("mean activation on validation images")
-        ax.set_title("top (solid) and bottom (dotted) hidden layer")
-        ax.legend(fontsize=6)
+            piv = g.pivot_table(index="epoch", columns="layer", values="grad_norm")
+            piv = piv[piv.index > 0]
+            ax.plot(
+                piv.index,
+                piv[1] / piv[top],
+                color=_color(act),
+                ls=styles.get(init, "-"),
+                marker=".",
+                label=f"{act}, {init}",
+            )
+        ax.set_yscale("log")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("bottom / top hidden gradient norm")
+        ax.set_title("bottom vs top gradient during training")
+        ax.legend(fontsize=6, ncol=2)
+    for ax in bottom[3:]:
+        ax.set_visible(False)
+    names = {"-": "solid", "--": "dashed", ":": "dotted"}
+    used = [f"{names[styles[i]]}: {i}" for i in inits if i in styles]
+    fig.text(
+        0.5,
+        0.005,
+        "line style = init (" + ", ".join(used) + "); layer 1 = bottom",
+        ha="center",
+        fontsize=8,
+    )
+    fig.subplots_adjust(hspace=0.38, wspace=0.38)
     return save(fig, path)
 
 
