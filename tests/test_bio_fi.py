@@ -10,7 +10,7 @@ import pytest
 from brian2 import cm, ms, mV, nA, second, uA
 from numpy.testing import assert_allclose
 
-from neuroact.bio.fi import FICurve, fi_curve, spike_statistics
+from neuroact.bio.fi import FICurve, StandaloneFICurve, fi_curve, spike_statistics
 from neuroact.bio.neurons import MODELS, get_model, model_names
 from neuroact.bio.theory import lif_rate, siegert_rate
 
@@ -196,10 +196,18 @@ def test_bad_input(kwargs, error, match):
 
 # --- compiled code -----------------------------------------------------------------------------
 @pytest.mark.compiled
-def test_cython_matches_numpy_and_theory():
+def test_compiled_targets_match_numpy_and_theory():
     currents = np.array([1.6, 2.0, 4.0]) * nA
     kw = {"duration": 0.3 * second, "transient": 0.05 * second}
-    fast = fi_curve("lif", currents, target="cython", **kw)
     slow = fi_curve("lif", currents, target="numpy", **kw)
+    fast = fi_curve("lif", currents, target="cython", **kw)
     assert_allclose(fast.rate, slow.rate, rtol=1e-9)
     assert_allclose(fast.rate, lif_rate(currents), rtol=0.01)
+    # cpp_standalone: build once, rerun with new currents without recompiling
+    with StandaloneFICurve("lif", 3, **kw) as runner:
+        first = runner.run(currents)
+        again = runner.run(currents * 1.5)
+    assert_allclose(first.rate, slow.rate, rtol=1e-9)
+    assert_allclose(again.rate, lif_rate(currents * 1.5), rtol=0.01)
+    after = fi_curve("lif", currents, target="numpy", **kw)  # runtime device is back
+    assert_allclose(after.rate, slow.rate, rtol=0)

@@ -430,7 +430,8 @@ class StandaloneFICurve:
         seed: int | None = 0,
         threads: int = 0,
     ):
-        from brian2 import device, set_device
+        from brian2 import set_device
+        from brian2.devices.device import get_device
 
         self.model = get_model(model)
         dt = self.model.dt if dt is None else dt
@@ -450,6 +451,7 @@ class StandaloneFICurve:
         self.build_seconds = float("nan")
 
         set_device("cpp_standalone", directory=str(self.directory), build_on_run=False)
+        device = get_device()  # the standalone device itself, not the current-device proxy
         device.reinit()
         device.activate(directory=str(self.directory), build_on_run=False)
         if threads:
