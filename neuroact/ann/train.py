@@ -512,7 +512,8 @@ def _train(config, data, model, ckpt_path, progress, on_epoch_end) -> TrainResul
                         else "no checkpoint was written (pass checkpoint= to keep one)"
                     )
                     raise TrainingDiverged(
-                        f"training diverged: the loss became {float(total)} at epoch {epoch}, "
+                        f"training diverged: the loss became {float(total.detach())} "
+                        f"at epoch {epoch}, "
                         f"step {step} (activation={config.activation!r}, lr={lr:g}, "
                         f"l1={config.l1:g}); {kept}. Lower lr or check the inputs."
                     )
