@@ -211,3 +211,37 @@ def test_compiled_targets_match_numpy_and_theory():
     assert_allclose(again.rate, lif_rate(currents * 1.5), rtol=0.01)
     after = fi_curve("lif", currents, target="numpy", **kw)  # runtime device is back
     assert_allclose(after.rate, slow.rate, rtol=0)
+
+
+# --- the experiment ----------------------------------------------------------------------------
+def test_experiment_writes_the_table_the_comparison_reads(tmp_path):
+    from neuroact.experiments import fi_curves
+
+    config = fi_curves.Config(
+        models=("lif", "noisy_lif", "izhikevich_fs"),
+        noise_mV=(2.0, 5.0),
+        n_currents=3,
+        duration_s=0.1,
+        transient_s=0.05,
+        noisy_trials=2,
+        dt_ms=0.1,
+        target="numpy",
+        theory_points=11,
+    )
+    run = fi_curves.run(config, tmp_path / "run", progress=False)
+    table = run.read_table("fi_curves")
+    assert list(table.columns[:8]) == list(fi_curves.COLUMNS)
+    assert len(table) == (1 + 2 + 1) * 3  # model x noise level x current
+    assert set(zip(table["model"], table["sigma_mV"], strict=True)) == {
+        ("lif", 0.0),
+        ("noisy_lif", 2.0),
+        ("noisy_lif", 5.0),
+        ("izhikevich_fs", 0.0),
+    }
+    assert set(table[table["model"] == "izhikevich_fs"]["current_unit"]) == {"uA/cm2"}
+    theory = run.read_table("fi_theory")
+    assert_allclose(
+        theory[theory["model"] == "lif"]["rate_Hz"], lif_rate(np.linspace(0, 5, 11) * nA)
+    )
+    assert (run / "fi_curves.png").is_file() and run.has("fi_accuracy.csv")
+    assert len(run.completed_jobs("curves")) == 4  # a rerun skips these
