@@ -99,7 +99,7 @@ class FICurve:
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy table: model, current, current_unit, rate_Hz, rate_sem_Hz, first_rate_Hz,
-        cv_isi, n_spikes, trials, duration_s, transient_s, dt_ms."""
+        cv_isi, n_spikes, trials, duration_s, transient_s, dt_ms, rate_method."""
         return pd.DataFrame(
             {
                 "model": self.model,
@@ -114,6 +114,7 @@ class FICurve:
                 "duration_s": self.duration_s,
                 "transient_s": self.transient_s,
                 "dt_ms": self.dt_s * 1e3,
+                "rate_method": self.rate_method,
             }
         )
 

@@ -14,7 +14,8 @@ model's range (``CURRENT_RANGES``) x trials in one NeuronGroup. Models: ``lif`` 
 Tables
 ------
 ``fi_curves.csv``   model, sigma_mV, current, current_unit, rate_Hz, rate_sem_Hz, first_rate_Hz,
-                    cv_isi (+ n_spikes, trials, duration_s, transient_s, dt_ms, target): one row
+                    cv_isi (+ n_spikes, trials, duration_s, transient_s, dt_ms, rate_method,
+                    target, wall_s): one row
                     per model x noise level x current. ``current`` is in ``current_unit``
                     (nA for the point neurons, uA/cm2 for HH and Izhikevich).
 ``fi_theory.csv``   the analytic LIF and Siegert rates on a fine current grid (same columns:
@@ -24,6 +25,11 @@ Tables
 ``fi_summary.csv``  per curve: the lowest current with sustained firing, the first sustained
                     rate, the top current's steady and first-interval rates and their ratio.
 Figure: ``fi_curves.png``.
+
+Profiles: ``quick`` (numpy target, 41 currents, 0.6 s, dt 0.025 ms, 50 noisy trials; about
+25 s of CPU) and ``full`` (cython, 61 currents, 2 s with 0.5 s transient, dt 0.01 ms, 100
+noisy trials; about 5 min on two busy cores). dt = 0.01 ms keeps the deterministic LIF within
+0.2% of its analytic rate up to 180 Hz (the error is the grid's threshold-crossing delay).
 """
 
 from __future__ import annotations
