@@ -217,6 +217,8 @@ class BrunelConfig:
         _quantity("transient", self.transient, "second", positive=False)
         if float(self.transient) < 0:
             raise ValueError(f"transient must be >= 0; got {self.transient!r}")
+        if float(self.delay) < float(self.dt) - 1e-12:
+            raise ValueError(f"delay must be at least one step dt={self.dt!r}; got {self.delay!r}")
         if float(self.v_reset) >= float(self.theta):
             raise ValueError(
                 f"v_reset must be below theta; got v_reset={self.v_reset!r}, theta={self.theta!r}"
@@ -676,9 +678,13 @@ def _build(cfg: BrunelConfig):
         s = cfg.heterogeneity
         mult = np.exp(s * rng.standard_normal(n) - s**2 / 2)
     group.lam_ext = float(cfg.c_ex * cfg.nu_ext * cfg.dt) * mult
+    # Inputs are added after the membrane update and before the threshold test of the same
+    # step (NEST's iaf_psc_delta order). Brian2's default slot (after the thresholds) would let
+    # every input decay for one step first, i.e. J * exp(-dt/tau), which shifts the low-rate
+    # regime noticeably (the rate there is steep in the drive).
     ext = group.run_regularly(
         "v += J * poisson(lam_ext) * int(not_refractory)",
-        when="synapses",
+        when="before_thresholds",
         name="brunel_external",
     )
     exc, inh = group[: cfg.n_exc], group[cfg.n_exc :]
@@ -688,7 +694,7 @@ def _build(cfg: BrunelConfig):
         exc,
         group,
         on_pre="v_post += J * int(not_refractory_post)",
-        delay=cfg.delay,
+        delay=cfg.delay - cfg.dt,
         namespace=ns,
         name="brunel_exc_syn",
     )
@@ -696,10 +702,14 @@ def _build(cfg: BrunelConfig):
         inh,
         group,
         on_pre="v_post -= gJ * int(not_refractory_post)",
-        delay=cfg.delay,
+        delay=cfg.delay - cfg.dt,
         namespace=ns,
         name="brunel_inh_syn",
     )
+    # A pathway run before the thresholds sees the spikes of the previous step, so one step
+    # is taken off the delay to keep the transmission delay at D.
+    for syn in (syn_e, syn_i):
+        syn.pre.when = "before_thresholds"
     (se, te), (si, ti) = _connectivity(cfg, rng)
     syn_e.connect(i=se, j=te)
     syn_i.connect(i=si, j=ti)

@@ -229,6 +229,9 @@ def _showcase(config: Config, run: RunFolder, label: str, g: float, eta: float, 
     t_max = min(config.raster_ms / 1e3, act.duration_s)
     raster = act.spikes_frame(max_neurons=config.raster_neurons, t_max_s=t_max)
     raster.insert(0, "label", label)
+    raster.insert(1, "g", g)
+    raster.insert(2, "eta", eta)
+    raster.insert(3, "heterogeneity", het)
     t, rate = act.population_rate(1 * ms)
     poprate = pd.DataFrame({"label": label, "time_ms": t * 1e3, "rate_Hz": rate})
     rates = pd.DataFrame(

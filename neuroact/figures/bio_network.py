@@ -40,7 +40,13 @@ def raster_and_rate(raster: pd.DataFrame, poprate: pd.DataFrame, path) -> list[P
         ax.scatter(r["time_ms"], r["neuron"], s=1.5, c="k", lw=0, rasterized=True)
         ax.set_ylabel("neuron index")
         n_shown = int(np.ceil((r["neuron"].max() + 1) / 100) * 100) if len(r) else 0
-        ax.set_title(f"{_title(label)}\n{len(r)} spikes of neurons 0-{n_shown - 1}")
+        name = label if label != "standard" else "standard"
+        if {"g", "eta"} <= set(r.columns) and len(r):
+            het = r["heterogeneity"].iloc[0] if "heterogeneity" in r else 0.0
+            name += f" (g={r['g'].iloc[0]:g}, eta={r['eta'].iloc[0]:g}, het={het:g})"
+        else:
+            name = _title(label)
+        ax.set_title(f"{name}\n{len(r)} spikes of neurons 0-{n_shown - 1}")
         ax2 = axes[1, k]
         p = p[p["time_ms"] <= t_lim]
         ax2.plot(p["time_ms"], p["rate_Hz"], lw=0.7, color="0.2")
