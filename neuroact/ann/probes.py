@@ -3,12 +3,14 @@
 Two kinds of measurement
 ------------------------
 During training (forward hooks on each hidden layer's activation module, plus one call after
-each backward pass) only running sums are kept, as tensors, never the activations themselves:
+each backward pass) only running sums are kept, as tensors, never the activations themselves.
+To keep the cost at about 1 % of a step they are taken on every ``every``-th mini-batch
+(default 10; ``every=1`` for all), an unbiased sample of the epoch's batches:
 
 ``train_frac_active_input``
     share of pre-activations ``> 0`` over the epoch's training batches;
 ``train_dead_frac``
-    share of units whose pre-activation was ``<= 0`` on every training example of the epoch;
+    share of units whose pre-activation was ``<= 0`` on every sampled training example;
 ``grad_norm``
     mean over the epoch's steps of the Euclidean norm ``||dL/dW_l||_2`` of each weight matrix
     (hidden layers and the read-out), the quantity whose decay with depth Glorot & Bengio 2010
@@ -162,6 +164,7 @@ class Probes:
     eval_x : fixed evaluation inputs for the end-of-epoch measures (None: only running stats).
     eps, percentile : output view for smooth units (see module docstring).
     enabled : False makes every method a no-op (no hooks, no cost): the probes "switched off".
+    every : take the training-time statistics on every ``every``-th mini-batch.
 
     Use ``with Probes(model, x) as probes:`` (or ``attach()``/``detach()``); call
     ``after_backward()`` after each ``loss.backward()`` and ``epoch_rows(epoch)`` at the end of
@@ -175,6 +178,7 @@ class Probes:
         eps: float = DEFAULT_EPS,
         percentile: float = DEFAULT_PERCENTILE,
         enabled: bool = True,
+        every: int = 10,
     ):
         if not isinstance(model, Network):
             raise TypeError(f"model must be a neuroact Network (MLP, SmallCNN); got {type(model)}")
@@ -185,6 +189,9 @@ class Probes:
         self.eps = float(eps)
         self.percentile = float(percentile)
         self.enabled = bool(enabled)
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            raise ValueError(f"every must be a positive integer; got {every!r}")
+        self.every = every
         self._handles: list = []
         self._reset()
 
@@ -194,13 +201,15 @@ class Probes:
         self._count = [0] * n
         self._ever: list[torch.Tensor | None] = [None] * n
         self._grad = torch.zeros(len(self.model.weight_layers()), dtype=torch.float64)
-        self._steps = 0
+        self._steps = 0  # sampled steps
+        self._tick = 0  # all steps
+        self._sampling = True  # is the current step sampled?
 
     # hooks ------------------------------------------------------------------------------------
     def _make_hook(self, i: int):
         def hook(module, inputs, output):
-            if not module.training or not torch.is_grad_enabled():
-                return  # only training batches feed the running sums
+            if not (self._sampling and module.training and torch.is_grad_enabled()):
+                return  # only sampled training batches feed the running sums
             with torch.no_grad():
                 on = _units(inputs[0]) > 0
                 self._pos[i] += on.sum()
@@ -231,14 +240,16 @@ class Probes:
 
     @torch.no_grad()
     def after_backward(self) -> None:
-        """Add this step's per-layer weight-gradient norms to the running sums."""
+        """Add this step's per-layer weight-gradient norms to the running sums (sampled steps)
+        and decide whether the next step is sampled."""
         if not self.enabled:
             return
         grads = [m.weight.grad for m in self.model.weight_layers()]
-        if any(g is None for g in grads):
-            return
-        self._grad += torch.stack([torch.linalg.vector_norm(g) for g in grads]).double()
-        self._steps += 1
+        if self._sampling and all(g is not None for g in grads):
+            self._grad += torch.stack([torch.linalg.vector_norm(g) for g in grads]).double()
+            self._steps += 1
+        self._tick += 1
+        self._sampling = self._tick % self.every == 0
 
     def epoch_rows(self, epoch: int) -> list[dict]:
         """One dict per weight layer for this epoch (hidden layers: ``layer_kind="hidden"`` with

@@ -70,6 +70,7 @@ class TrainConfig:
     eval_size : examples of the validation split used by the end-of-epoch probes.
     probes : record sparsity and gradient probes (False = a bare loop).
     probe_eps, probe_percentile : output view of smooth units (``|a| <= eps * P(|a|)``).
+    probe_every : training-time probe statistics on every ``probe_every``-th mini-batch.
     seed : seeds the init (``seed``) and the mini-batch order (``seed + 1``).
     deterministic : ``torch.use_deterministic_algorithms`` during training (restored after).
     device : ``"cpu"``, ``"cuda"``, ...
@@ -97,6 +98,7 @@ class TrainConfig:
     probes: bool = True
     probe_eps: float = 0.01
     probe_percentile: float = 99.0
+    probe_every: int = 10
     seed: int = 0
     deterministic: bool = True
     device: str = "cpu"
@@ -137,6 +139,7 @@ class TrainConfig:
         need(pos_int(self.epochs), "epochs", "a positive integer")
         need(self.train_size is None or pos_int(self.train_size), "train_size", "None or >= 1")
         need(pos_int(self.eval_size), "eval_size", "a positive integer")
+        need(pos_int(self.probe_every), "probe_every", "a positive integer")
         need(self.threads is None or pos_int(self.threads), "threads", "None or >= 1")
         need(isinstance(self.activation_params, dict), "activation_params", "a dict")
 
@@ -414,7 +417,9 @@ def _train(config, data, model, ckpt_path, progress, on_epoch_end) -> TrainResul
     )
     generator = torch.Generator().manual_seed(config.seed + 1)
     eval_x = data.val_x[: config.eval_size]
-    probes = Probes(model, eval_x, config.probe_eps, config.probe_percentile, config.probes)
+    probes = Probes(
+        model, eval_x, config.probe_eps, config.probe_percentile, config.probes, config.probe_every
+    )
     history: list[dict] = []
     layers: list[dict] = []
     start_epoch = 0
