@@ -262,7 +262,9 @@ def summary_from_frame(frame: pd.DataFrame) -> dict:
     last = hist.iloc[-1]
     trained = hist[hist.epoch > 0]
     best = trained.loc[trained.val_error.idxmin()] if len(trained) else last
-    row = {k: last[k] for k in IDENTITY if k in frame}
+    row = {
+        k: last[k].item() if hasattr(last[k], "item") else last[k] for k in IDENTITY if k in frame
+    }
     row.update(
         {
             "epochs": int(last.epoch),

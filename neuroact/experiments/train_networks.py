@@ -59,12 +59,17 @@ class Config:
     """Which networks to train and how.
 
     ``networks`` lists ``(activation, l1)`` pairs; each is trained for every init and seed.
+    With the penalty normalised as in :mod:`neuroact.ann.train` (per-example L1 norm of all
+    hidden activations), the 3 x 1000 rectifier MLP on MNIST ends at about 60 % exact zeros
+    without penalty, 80 % with ``l1 = 1e-4`` (Glorot et al.'s 68-83 % band) and 94 % with
+    ``l1 = 1e-3`` (benchmarks/RESULTS.md), so the full profile trains all three.
     The remaining fields are passed to :class:`~neuroact.ann.train.TrainConfig`.
     """
 
     dataset: str = "mnist"
     networks: tuple[tuple[str, float], ...] = (
         ("relu", 0.0),
+        ("relu", 0.0001),
         ("relu", 0.001),
         ("softplus", 0.0),
         ("tanh", 0.0),
@@ -119,6 +124,13 @@ class Config:
 PROFILES = {
     "quick": Config(
         dataset="mnist-subset",
+        networks=(
+            ("relu", 0.0),
+            ("relu", 0.001),
+            ("softplus", 0.0),
+            ("tanh", 0.0),
+            ("sigmoid", 0.0),
+        ),
         widths=(300, 300, 300),
         epochs=8,
         eval_size=1000,
