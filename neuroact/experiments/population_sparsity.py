@@ -15,11 +15,20 @@ What it runs (all as independent jobs through :func:`neuroact.parallel.run_jobs`
 ``showcase``  the standard Brunel setting (g = 5, eta = 2) and the sparse point, kept with their
               spikes for the raster, population-rate and rate-distribution figures.
 
-Low-rate networks need long runs: a neuron at 0.3 Hz rarely fires three times in one second, so
-its CV of inter-spike intervals would be measured only on the few fast neurons (biased low, and
-bounded by the window). Each job therefore runs ``max(duration_s, spikes_per_neuron / r_MF)``
-seconds (capped at ``max_duration_s``), with ``r_MF`` the mean-field rate of
-:func:`neuroact.bio.network.mean_field_rate`.
+Every distinct (g, eta, heterogeneity) is simulated once (``RUN/jobs/networks/<key>.csv``) and
+listed under each sweep it belongs to; a rerun skips the networks already there.
+
+Low-rate networks need long runs: a neuron at 0.3 Hz rarely fires three times in one second.
+Each job runs ``max(duration_s, spikes_per_neuron / r_MF)`` seconds (capped at
+``max_duration_s``), with ``r_MF`` the mean-field rate of
+:func:`neuroact.bio.network.mean_field_rate`. Even so the CV of a few ISIs is biased low (about
+0.6 for a Poisson train with 2-3 ISIs in the window), so the irregularity criterion of the
+asynchronous-irregular state uses Holt's CV2, which is 1 for Poisson trains at any count; the
+plain CV is reported beside it (``cv_isi``, ``cv2_isi``).
+
+Small networks: the quick profile keeps ``C_E = 1000`` with ``N_E = 2000`` (connection
+probability 0.5), so the mean input and its fluctuations equal those of the N_E = 10,000 network
+and the sparse point carries over; the price is more shared input (more synchrony).
 
 Tables: ``population_summary.csv`` (one row per simulated network, all sweeps), ``band.csv``
 (edges of the 1-4% band along each scan), ``energy.csv`` (ATP budget of the showcase networks,
