@@ -42,8 +42,10 @@ from neuroact.results import RunFolder
 class HingeFit:
     """Flat-then-rising fit ``error = level + slope * max(0, sparsity - breakpoint)``.
 
-    ``ci_low``/``ci_high``: bootstrap percentile interval of the breakpoint (nan if not computed).
-    ``rises``: the fitted slope is positive (error grows beyond the breakpoint).
+    ``ci_low``/``ci_high``: bootstrap percentile interval of the breakpoint, ``slope_ci_low``/
+    ``slope_ci_high`` that of the slope (nan if not computed).
+    ``rises``: error grows beyond the breakpoint: the slope's interval lies above 0 (without a
+    bootstrap: the slope is positive).
     """
 
     breakpoint: float
@@ -55,9 +57,13 @@ class HingeFit:
     ci_high: float = float("nan")
     ci_level: float = 0.95
     n_boot: int = 0
+    slope_ci_low: float = float("nan")
+    slope_ci_high: float = float("nan")
 
     @property
     def rises(self) -> bool:
+        if np.isfinite(self.slope_ci_low):
+            return bool(self.slope_ci_low > 0)
         return self.slope > 0
 
     def to_frame(self) -> pd.DataFrame:
@@ -101,7 +107,7 @@ def fit_hinge(
     each of 200 breakpoints between the ``min_side``-th smallest and largest sparsity (so that
     each segment holds at least ``min_side`` points); the breakpoint with the lowest residual sum
     of squares wins (Hudson 1966; Muggeo 2003). ``n_boot`` case resamples give a percentile
-    interval of the breakpoint.
+    interval of the breakpoint and of the slope.
     """
     x = np.asarray(sparsity, dtype=float).ravel()
     y = np.asarray(error, dtype=float).ravel()
@@ -118,7 +124,7 @@ def fit_hinge(
     if point is None:
         raise ValueError("sparsity values are too concentrated to locate a breakpoint")
     c, (sse, level, slope) = point
-    ci = (float("nan"), float("nan"))
+    ci = slope_ci = (float("nan"), float("nan"))
     if n_boot > 0:
         rng = np.random.default_rng(seed)
         boots = []
@@ -126,9 +132,11 @@ def fit_hinge(
             idx = rng.integers(0, x.size, x.size)
             b = _best_hinge(x[idx], y[idx], min_side)
             if b is not None:
-                boots.append(b[0])
+                boots.append((b[0], b[1][2]))
         alpha = (1 - ci_level) / 2
-        ci = tuple(np.quantile(boots, [alpha, 1 - alpha]))
+        boots = np.asarray(boots)
+        ci = tuple(np.quantile(boots[:, 0], [alpha, 1 - alpha]))
+        slope_ci = tuple(np.quantile(boots[:, 1], [alpha, 1 - alpha]))
     return HingeFit(
         breakpoint=float(c),
         level=float(level),
@@ -139,6 +147,8 @@ def fit_hinge(
         ci_high=float(ci[1]),
         ci_level=ci_level,
         n_boot=int(n_boot),
+        slope_ci_low=float(slope_ci[0]),
+        slope_ci_high=float(slope_ci[1]),
     )
 
 
