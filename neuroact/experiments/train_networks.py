@@ -134,6 +134,7 @@ PROFILES = {
         widths=(300, 300, 300),
         epochs=8,
         eval_size=1000,
+        threads=1,  # small matrices: a second thread barely helps and hurts on a busy machine
     ),
     "full": Config(),
 }
