@@ -118,12 +118,20 @@ def gradient_norms(history: pd.DataFrame, path: str | os.PathLike) -> list[Path]
         rows = rows[rows.epoch > 0]
         for ax, epoch in zip(axes, (rows.epoch.min(), rows.epoch.max()), strict=True):
             sel = rows[rows.epoch == epoch].sort_values("layer")
-            ax.plot(sel.layer, sel.grad_norm, marker="o", color=colour, label=label, **_style(rows))
-            ax.set_title(f"epoch {int(epoch)}")
+            ax.plot(
+                sel.layer,
+                sel.grad_norm,
+                marker="o",
+                color=colour,
+                label=f"{label} (epoch {int(epoch)})",
+                **_style(rows),
+            )
+    axes[0].set_title("first epoch")
+    axes[1].set_title("last epoch")
     n = int(history.layer.max())
     for ax in axes:
         ax.set(xlabel="weight layer (last = read-out)", yscale="log")
         ax.set_xticks(range(1, n + 1))
     axes[0].set_ylabel("mean gradient norm ||dL/dW||_2 per step")
-    axes[0].legend(fontsize=7)
+    axes[1].legend(fontsize=7)
     return save(fig, path)
