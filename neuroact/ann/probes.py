@@ -197,10 +197,11 @@ class Probes:
 
     def _reset(self) -> None:
         n = len(self.model.activation_modules())
-        self._pos = [torch.zeros((), dtype=torch.int64) for _ in range(n)]
+        # accumulators are created on the device of the first tensor they see (CPU or GPU)
+        self._pos: list[torch.Tensor | int] = [0] * n
         self._count = [0] * n
         self._ever: list[torch.Tensor | None] = [None] * n
-        self._grad = torch.zeros(len(self.model.weight_layers()), dtype=torch.float64)
+        self._grad: torch.Tensor | float = 0.0
         self._steps = 0  # sampled steps
         self._tick = 0  # all steps
         self._sampling = True  # is the current step sampled?
@@ -212,7 +213,7 @@ class Probes:
                 return  # only sampled training batches feed the running sums
             with torch.no_grad():
                 on = _units(inputs[0]) > 0
-                self._pos[i] += on.sum()
+                self._pos[i] = self._pos[i] + on.sum()
                 self._count[i] += on.numel()
                 seen = on.any(0)
                 self._ever[i] = seen if self._ever[i] is None else self._ever[i] | seen
@@ -246,7 +247,7 @@ class Probes:
             return
         grads = [m.weight.grad for m in self.model.weight_layers()]
         if self._sampling and all(g is not None for g in grads):
-            self._grad += torch.stack([torch.linalg.vector_norm(g) for g in grads]).double()
+            self._grad = self._grad + torch.stack([torch.linalg.vector_norm(g) for g in grads])
             self._steps += 1
         self._tick += 1
         self._sampling = self._tick % self.every == 0
@@ -257,7 +258,11 @@ class Probes:
         if not self.enabled:
             return []
         n_hidden = len(self.model.activation_modules())
-        grad = (self._grad / self._steps).tolist() if self._steps else [math.nan] * (n_hidden + 1)
+        grad = (
+            (self._grad.double() / self._steps).tolist()
+            if self._steps
+            else [math.nan] * (n_hidden + 1)
+        )
         evals = (
             activation_stats(self.model, self.eval_x, self.eps, self.percentile)
             if self.eval_x is not None
