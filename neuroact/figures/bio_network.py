@@ -123,7 +123,7 @@ def phase_map(phase: pd.DataFrame, path) -> list[Path]:
                 ax.text(
                     j,
                     i - 0.3,
-                    f"{100 * v:.2g}%",
+                    f"{100 * v:.0f}%" if v >= 0.1 else f"{100 * v:.2g}%",
                     ha="center",
                     va="center",
                     fontsize=6.5,
@@ -184,5 +184,14 @@ def band_scans(summary: pd.DataFrame, path) -> list[Path]:
         fixed = "g" if col == "eta" else "eta"
         if len(d_all):
             ax.set_title(f"{fixed} = {d_all[fixed].iloc[0]:g}")
-        ax.legend(frameon=True, framealpha=0.8, fontsize=7, loc="best")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(
+        handles,
+        labels,
+        loc="lower center",
+        ncol=len(labels),
+        fontsize=8,
+        frameon=False,
+        bbox_to_anchor=(0.5, -0.1),
+    )
     return save(fig, path)
