@@ -28,8 +28,13 @@ def run_all(
     workers: int = 1,
     scheduler: str | None = None,
     progress: bool = True,
+    configs: dict | None = None,
 ) -> Path:
-    """Run every experiment (or ``only`` these) with ``profile``; return the report's path."""
+    """Run every experiment (or ``only`` these) with ``profile``; return the report's path.
+
+    ``configs`` maps experiment names to a ``Config`` that replaces the profile's (for sweeps of
+    your own, or tests that need a smaller run).
+    """
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {PROFILES}; got {profile!r}")
     names = list(experiments.EXPERIMENTS if not only else only)
@@ -43,7 +48,7 @@ def run_all(
     timings = root.read_json("timings") if root.has("timings.json") else {}
     for name in tqdm(names, desc=f"neuroact {profile}", disable=not progress or None):
         module = experiments.get(name)
-        config = module.PROFILES[profile]
+        config = (configs or {}).get(name) or module.PROFILES[profile]
         start = time.perf_counter()
         module.run(
             config,
