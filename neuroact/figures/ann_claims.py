@@ -100,7 +100,7 @@ def glorot_table1(nets: pd.DataFrame, table: pd.DataFrame, path: str | os.PathLi
         Patch(facecolor="0.6", edgecolor="k", label="no pre-training"),
         Patch(facecolor="0.85", edgecolor="k", hatch="//", label="DAE pre-training"),
     ]
-    axes[0, 0].legend(handles=handles, fontsize=7, loc="upper left")
+    axes[0, -1].legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1))
     sp_handles = [
         Patch(facecolor="0.6", edgecolor="k", label="output view (bar): exact 0 / |a|<=eps P99"),
         Line2D(
@@ -115,7 +115,7 @@ def glorot_table1(nets: pd.DataFrame, table: pd.DataFrame, path: str | os.PathLi
         ),
         Patch(facecolor="0.3", alpha=0.15, label=GLOROT_2011_SPARSITY.name + " (with L1)"),
     ]
-    axes[1, 0].legend(handles=sp_handles, fontsize=7, loc="upper left")
+    axes[1, -1].legend(handles=sp_handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1))
     widths = nets["widths"].iloc[0] if "widths" in nets else ""
     fig.suptitle(f"Glorot, Bordes & Bengio 2011, Table 1 set-up: MLP {widths}")
     return save(fig, path)
