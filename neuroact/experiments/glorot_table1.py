@@ -151,8 +151,6 @@ def train_job(
             pretrain_mlp(model, data.train_x, pre, progress=False)
         pre_seconds = time.perf_counter() - start
     result = train(config, data=data, model=model, checkpoint=checkpoint, progress=False)
-    if "lr" in result.history:  # adapter: the scheduled rate would clash with the config's lr
-        result.history = result.history.rename(columns={"lr": "lr_epoch"})
     frame = result.to_frame()
     frame["pretrain_seconds"] = pre_seconds
     if checkpoint is not None and Path(checkpoint).is_file():
