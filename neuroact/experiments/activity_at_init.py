@@ -94,7 +94,9 @@ PROFILES = {
         eval_limit=1000,
         threads=1,
     ),
-    "full": Config(),
+    "full": Config(
+        activations=("relu", "softplus", "tanh", "sigmoid"), inits=("xavier", "he"), seeds=(0, 1)
+    ),
 }
 
 

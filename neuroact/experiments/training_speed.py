@@ -184,7 +184,7 @@ PROFILES = {
         eval_limit=1000,
         threads=1,
     ),
-    "full": Config(),
+    "full": Config(lr_grid=(0.01, 0.03, 0.1), epochs=10),
 }
 
 

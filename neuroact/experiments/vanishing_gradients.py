@@ -138,7 +138,7 @@ PROFILES = {
         eval_limit=1000,
         threads=1,
     ),
-    "full": Config(),
+    "full": Config(seeds=(0, 1), train_epochs=8),
 }
 
 
