@@ -45,3 +45,33 @@ def get(name: str) -> ModuleType:
     if name not in EXPERIMENTS:
         raise ValueError(f"unknown experiment {name!r}; expected one of {list(EXPERIMENTS)}")
     return importlib.import_module(f"neuroact.experiments.{name}")
+
+
+def script_parser(doc: str | None):
+    """The command-line options every ``simulations/<experiment>.py`` script shares."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="CI-sized profile (seconds)")
+    parser.add_argument("--out", required=True, help="run folder (created; reused to resume)")
+    parser.add_argument("--data-dir", default=None, help="folder with mnist/ and fashion-mnist/")
+    parser.add_argument("--workers", type=int, default=1, help="local processes")
+    parser.add_argument("--scheduler", default=None, help="address of a Dask scheduler")
+    return parser
+
+
+def run_script(name: str, doc: str | None, show: str, argv=None):
+    """Parse the shared options, run experiment ``name`` and print its table ``show``."""
+    args = script_parser(doc).parse_args(argv)
+    module = get(name)
+    run = module.run(
+        module.PROFILES["quick" if args.quick else "full"],
+        args.out,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        data_dir=args.data_dir,
+    )
+    print(run.read_table(show).to_string(index=False))
+    return run
