@@ -244,12 +244,12 @@ class Config:
 PROFILES = {
     "quick": Config(
         blocks=(("mnist", False, (0,)), ("mnist", True, (0,))),
-        widths=(100, 100, 100),
-        epochs=3,
+        widths=(300, 300, 300),
+        epochs=6,
         batch_size=20,
-        train_size=1000,
+        train_size=5000,
         eval_size=500,
-        pretrain={"noise": 0.25, "epochs": 1, "lr": 0.005, "batch_size": 20, "max_samples": 500},
+        pretrain={"noise": 0.25, "epochs": 1, "lr": 0.005, "batch_size": 20, "max_samples": 2000},
         eval_limit=1000,
         threads=1,
     ),

@@ -202,11 +202,11 @@ class Config:
 
 PROFILES = {
     "quick": Config(
-        l1s=(0.0, 1e-3, 1e-2, 5e-2),
+        l1s=(0.0, 1e-4, 1e-3, 1e-2, 5e-2),
         seeds=(0, 1),
-        widths=(100, 100),
-        epochs=2,
-        train_size=1000,
+        widths=(300, 300),
+        epochs=4,
+        train_size=5000,
         eval_size=500,
         n_boot=100,
         eval_limit=1000,
