@@ -66,7 +66,7 @@ def _local(func, jobs, workers) -> Iterator[tuple[str, Any]]:
     yield from parallel(delayed(_call)(func, job.key, job.params) for job in jobs)
 
 
-def _dask(func, jobs, scheduler) -> Iterator[tuple[str, Any]]:
+def _dask(func, jobs, scheduler, group) -> Iterator[tuple[str, Any]]:
     try:
         from dask.distributed import Client, as_completed
     except ImportError as exc:  # pragma: no cover - depends on the optional extra
@@ -75,8 +75,19 @@ def _dask(func, jobs, scheduler) -> Iterator[tuple[str, Any]]:
         ) from exc
     client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
     try:
+        from dask.base import tokenize
+
+        # Keys unique to this function, sweep and parameters: a long-lived client must never
+        # hand back another sweep's result for a job that happens to share a name.
         futures = [
-            client.submit(_call, func, j.key, j.params, key=f"neuroact-{j.key}") for j in jobs
+            client.submit(
+                _call,
+                func,
+                j.key,
+                j.params,
+                key=f"neuroact-{group}-{j.key}-{tokenize(func, j.params)}",
+            )
+            for j in jobs
         ]
         for future in as_completed(futures):
             yield future.result()
@@ -128,7 +139,7 @@ def run_jobs(
             todo.append(job)
 
     if scheduler is not None:
-        stream = _dask(func, todo, scheduler)
+        stream = _dask(func, todo, scheduler, group)
     elif workers > 1 and len(todo) > 1:
         stream = _local(func, todo, workers)
     else:

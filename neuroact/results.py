@@ -35,6 +35,8 @@ import pandas as pd
 
 _TRACKED_PACKAGES = ("neuroact", "numpy", "scipy", "pandas", "brian2", "torch", "matplotlib")
 _SAFE_KEY = re.compile(r"^[A-Za-z0-9_.=+,-]+$")
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 
 
 @contextlib.contextmanager
@@ -53,6 +55,10 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        # mkstemp makes owner-only files; results should be readable like any other file.
+        os.chmod(tmp_path, 0o666 & ~_UMASK)
+        with open(tmp_path, "rb") as fh:  # on disk before the rename makes it "complete"
+            os.fsync(fh.fileno())
         os.replace(tmp_path, path)
     finally:
         if tmp_path.exists():
@@ -187,8 +193,23 @@ class RunFolder:
         return json.loads((self.path / _with_suffix(name, ".json")).read_text())
 
     def write_config(self, config: Any) -> Path:
-        """Write ``config.json`` from a dataclass or mapping."""
-        return self.write_json("config.json", config)
+        """Write ``config.json`` from a dataclass or mapping.
+
+        A folder that already holds a different configuration is refused: its finished jobs were
+        computed with other settings, so resuming into it would mix results. Use a new folder.
+        """
+        text = json.dumps(_jsonable(config), indent=2, sort_keys=True) + "\n"
+        path = self.path / "config.json"
+        if path.is_file() and path.read_text() != text:
+            old = json.loads(path.read_text())
+            new = json.loads(text)
+            changed = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+            raise ValueError(
+                f"run folder {self.path} holds results of a different configuration (fields "
+                f"{changed} differ); resuming would mix them. Use another output folder or "
+                "delete this one."
+            )
+        return atomic_write_text(path, text)
 
     def write_metadata(self, seed: int | None = None, **extra: Any) -> Path:
         """Write ``metadata.json``; the wall time counts from this object's creation."""

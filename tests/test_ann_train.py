@@ -125,6 +125,31 @@ def test_resume_after_interruption_gives_identical_weights(small, tmp_path):
         train(dataclasses.replace(cfg, lr=0.1), data=small, checkpoint=ckpt, progress=False)
 
 
+def test_resume_from_the_epoch_0_checkpoint(small, tmp_path, monkeypatch):
+    # Killed during epoch 1: only the checkpoint written after epoch 0 exists.
+    import neuroact.ann.train as train_module
+
+    cfg = _cfg(epochs=2)
+    whole = train(cfg, data=small, progress=False)
+    real_save = train_module._save_checkpoint
+
+    def killed_in_epoch_1(path, state):
+        if state["epoch"] == 1:
+            raise _Interrupt
+        real_save(path, state)
+
+    monkeypatch.setattr(train_module, "_save_checkpoint", killed_in_epoch_1)
+    ckpt = tmp_path / "c.pt"
+    with pytest.raises(_Interrupt):
+        train(cfg, data=small, checkpoint=ckpt, progress=False)
+    monkeypatch.setattr(train_module, "_save_checkpoint", real_save)
+    assert load_checkpoint(ckpt)["epoch"] == 0
+    resumed = train(cfg, data=small, checkpoint=ckpt, progress=False)
+    assert resumed.history["epoch"].tolist() == [0, 1, 2]  # epoch 0 recorded once
+    for x, y in zip(_weights(whole.model), _weights(resumed.model), strict=True):
+        assert torch.equal(x, y)
+
+
 def test_nan_loss_stops_with_message_and_keeps_last_good_checkpoint(small, tmp_path):
     ckpt = tmp_path / "run.pt"
 

@@ -1,6 +1,7 @@
 """Run folders and the job runner: atomic writes, metadata, resuming finished jobs."""
 
 import json
+import os
 
 import pandas as pd
 import pytest
@@ -90,3 +91,18 @@ def test_bad_jobs():
         run_jobs(square, [Job("a", {"x": 1})], workers=0, progress=False)
     with pytest.raises(ValueError, match="key"):
         RunFolder.job_path(RunFolder.__new__(RunFolder), "g", "../escape")
+
+
+def test_resuming_with_another_config_is_refused(tmp_path):
+    run = RunFolder(tmp_path)
+    run.write_config({"n": 1, "seed": 0})
+    run.write_config({"n": 1, "seed": 0})  # same settings: resuming is fine
+    with pytest.raises(ValueError, match=r"different configuration.*\['n'\]"):
+        RunFolder(tmp_path).write_config({"n": 2, "seed": 0})
+
+
+def test_written_files_are_readable_by_others(tmp_path):
+    umask = os.umask(0)
+    os.umask(umask)
+    path = write_csv(tmp_path / "t.csv", pd.DataFrame({"a": [1]}))
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # not mkstemp's owner-only 0600

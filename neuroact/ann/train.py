@@ -480,7 +480,9 @@ def _train(config, data, model, ckpt_path, progress, on_epoch_end) -> TrainResul
     n = data.train_x.shape[0]
     bs = config.batch_size
     with probes:
-        if start_epoch == 0:  # epoch 0: the untrained network (errors, activity at init)
+        # epoch 0: the untrained network (errors, activity at init); a checkpoint saved right
+        # after it already holds that row
+        if start_epoch == 0 and not history:
             t0 = time.perf_counter()
             record(
                 0,

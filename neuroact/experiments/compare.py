@@ -60,7 +60,10 @@ class Config:
     rate_column: str = "rate_Hz"
     measured_file: str = "fi-measured/bbp_sscx_rat_L5TPC_fI_per_sweep_44cells.csv"
     measured_cell_col: str = "cell_id"
-    measured_current_col: str = "step_current_pA"
+    # The total injected current (holding + step), not the step alone: the LIF family's current
+    # axis starts at zero injected current, and holding currents differ between and within cells
+    # (-3 to -480 pA), so step amplitudes are not on one axis.
+    measured_current_col: str = "total_current_pA"
     measured_rate_col: str = "rate_Hz"
     measured_current_unit: str = "pA"
     soft_lif_source: tuple[str, float | None] = ("lif", 0.0)
