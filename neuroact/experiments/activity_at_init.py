@@ -29,7 +29,6 @@ import torch
 
 from neuroact.experiments.glorot_table1 import (
     network_job,
-    resolve_dataset,
     spread,
     train_job,
 )
@@ -83,6 +82,7 @@ class Config:
 
 PROFILES = {
     "quick": Config(
+        dataset="mnist-subset",  # offline: the MNIST subset shipped in the package
         activations=("relu", "softplus", "tanh", "sigmoid"),
         inits=("xavier",),
         seeds=(0,),
@@ -114,7 +114,7 @@ def run(
     run_folder = RunFolder(out)
     run_folder.write_config(config)
     data_dir = str(data_dir) if data_dir is not None else None
-    dataset = resolve_dataset(config.dataset, data_dir)
+    dataset = config.dataset
     jobs = [
         network_job(
             f"{a}_{i}_s{s}",

@@ -30,7 +30,6 @@ import torch
 from neuroact.experiments.glorot_table1 import (
     network_job,
     network_table,
-    resolve_dataset,
     train_job,
 )
 from neuroact.literature import GLOROT_2011_HARMLESS_SPARSITY
@@ -202,6 +201,7 @@ class Config:
 
 PROFILES = {
     "quick": Config(
+        dataset="mnist-subset",  # offline: the MNIST subset shipped in the package
         l1s=(0.0, 1e-4, 1e-3, 1e-2, 5e-2),
         seeds=(0, 1),
         widths=(300, 300),
@@ -231,7 +231,7 @@ def run(
     run_folder = RunFolder(out)
     run_folder.write_config(config)
     data_dir = str(data_dir) if data_dir is not None else None
-    dataset = resolve_dataset(config.dataset, data_dir)
+    dataset = config.dataset
     jobs = [
         network_job(
             f"l1={l1:g}_s{seed}",

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from neuroact.experiments.glorot_table1 import network_job, resolve_dataset, train_job
+from neuroact.experiments.glorot_table1 import network_job, train_job
 from neuroact.parallel import Job, run_jobs
 from neuroact.results import RunFolder
 
@@ -171,6 +171,7 @@ class Config:
 
 PROFILES = {
     "quick": Config(
+        dataset="mnist-subset",  # offline: the MNIST subset shipped in the package
         models=("mlp", "cnn"),
         mlp_widths=(100, 100),
         cnn_widths=(4, 8, 32),
@@ -226,7 +227,7 @@ def run(
     run_folder = RunFolder(out)
     run_folder.write_config(config)
     data_dir = str(data_dir) if data_dir is not None else None
-    dataset = resolve_dataset(config.dataset, data_dir)
+    dataset = config.dataset
     common = dict(
         run=run_folder, group="runs", workers=workers, scheduler=scheduler, progress=progress
     )

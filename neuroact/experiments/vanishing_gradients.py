@@ -39,7 +39,6 @@ from neuroact.ann.train import torch_settings
 from neuroact.experiments.glorot_table1 import (
     cached_data,
     network_job,
-    resolve_dataset,
     threads_for,
     train_job,
 )
@@ -124,6 +123,7 @@ class Config:
 
 PROFILES = {
     "quick": Config(
+        dataset="mnist-subset",  # offline: the MNIST subset shipped in the package
         depths=(2, 10),
         width=64,
         activations=("sigmoid", "tanh", "relu"),
@@ -156,7 +156,7 @@ def run(
     run_folder = RunFolder(out)
     run_folder.write_config(config)
     data_dir = str(data_dir) if data_dir is not None else None
-    dataset = resolve_dataset(config.dataset, data_dir)
+    dataset = config.dataset
     threads = config.threads or threads_for(workers)
     init_jobs = [
         Job(
