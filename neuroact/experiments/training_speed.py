@@ -119,13 +119,14 @@ def ratio_table(runs: pd.DataFrame, reference: str = "relu") -> pd.DataFrame:
         for act, h in g.groupby("activation", sort=False):
             h = h.set_index("seed")
             seeds = h.index.intersection(ref.index)
-            r_ep = (
-                h.loc[seeds, "epochs_to_target"] / ref.loc[seeds, "epochs_to_target"]
-            ).to_numpy()
-            r_s = (
-                h.loc[seeds, "seconds_to_target"] / ref.loc[seeds, "seconds_to_target"]
-            ).to_numpy()
-            fin = np.isfinite(r_ep)
+            a_ep = h.loc[seeds, "epochs_to_target"].to_numpy(dtype=float)
+            b_ep = ref.loc[seeds, "epochs_to_target"].to_numpy(dtype=float)
+            a_s = h.loc[seeds, "seconds_to_target"].to_numpy(dtype=float)
+            b_s = ref.loc[seeds, "seconds_to_target"].to_numpy(dtype=float)
+            # A pair is censored when either run never reached the target: its ratio is unknown
+            # (not 0, not inf), so it is counted, not averaged.
+            both = np.isfinite(a_ep) & np.isfinite(b_ep)
+            r_ep, r_s = a_ep[both] / b_ep[both], a_s[both] / b_s[both]
             rows.append(
                 {
                     "model": model,
@@ -133,15 +134,13 @@ def ratio_table(runs: pd.DataFrame, reference: str = "relu") -> pd.DataFrame:
                     "reference": reference,
                     "lr": float(h["lr"].iloc[0]),
                     "n_seeds": int(len(seeds)),
-                    "n_censored": int((~fin).sum()),
+                    "n_censored": int((~both).sum()),
                     "epochs_mean": float(h["epochs_to_target"].mean()),
-                    "ratio_mean": float(np.mean(r_ep[fin])) if fin.any() else math.inf,
-                    "ratio_sd": float(np.std(r_ep[fin], ddof=1)) if fin.sum() > 1 else math.nan,
-                    "ratio_min": float(np.min(r_ep)) if len(r_ep) else math.nan,
-                    "ratio_max": float(np.max(r_ep)) if len(r_ep) else math.nan,
-                    "seconds_ratio_mean": float(np.mean(r_s[np.isfinite(r_s)]))
-                    if np.isfinite(r_s).any()
-                    else math.inf,
+                    "ratio_mean": float(np.mean(r_ep)) if r_ep.size else math.nan,
+                    "ratio_sd": float(np.std(r_ep, ddof=1)) if r_ep.size > 1 else math.nan,
+                    "ratio_min": float(np.min(r_ep)) if r_ep.size else math.nan,
+                    "ratio_max": float(np.max(r_ep)) if r_ep.size else math.nan,
+                    "seconds_ratio_mean": float(np.mean(r_s)) if r_s.size else math.nan,
                 }
             )
     return pd.DataFrame(rows)
