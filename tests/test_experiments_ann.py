@@ -157,6 +157,15 @@ def test_ratio_table_pairs_seeds():
     r = ratio_table(runs).set_index("activation")
     assert_allclose(r.loc["tanh", ["ratio_mean", "ratio_min", "ratio_max"]], [2.5, 2.0, 3.0])
     assert_allclose(r.loc["relu", "ratio_mean"], 1.0)
+    # a pair where either run missed the target is censored: neither 0 nor inf enters the mean
+    censored = runs.copy()
+    censored.loc[(censored.activation == "relu") & (censored.seed == 0), "epochs_to_target"] = (
+        math.inf
+    )
+    censored["seconds_to_target"] = censored["epochs_to_target"]
+    c = ratio_table(censored).set_index("activation")
+    assert c.loc["tanh", "n_censored"] == 1
+    assert_allclose(c.loc["tanh", "ratio_mean"], 2.0)  # seed 1 only: 4 / 2
 
 
 def test_training_speed_quick(speed_run):
@@ -171,7 +180,8 @@ def test_training_speed_quick(speed_run):
         assert_allclose(ratios.loc[(model, "relu"), "ratio_mean"], 1.0)
         # relu reaches the (loose) quick target; sigmoid is no faster
         assert runs[(runs.model == model) & (runs.activation == "relu")]["reached"].all()
-        assert ratios.loc[(model, "sigmoid"), "ratio_min"] >= 1.0
+        sig = ratios.loc[(model, "sigmoid")]
+        assert sig["ratio_min"] >= 1.0 or sig["n_censored"] == sig["n_seeds"]
     assert (speed_run.path / "training_speed.png").is_file()
 
 
