@@ -60,7 +60,8 @@ def run_all(
             inputs=dict(inputs),
         )
         inputs[name] = root.path / name
-        timings[name] = round(time.perf_counter() - start, 2)
+        # summed over resumed runs: the work an experiment cost, not only its last stretch
+        timings[name] = round(timings.get(name, 0.0) + time.perf_counter() - start, 2)
         write_json(root.path / "timings.json", timings)
     root.write_metadata(profile=profile, experiments=names)
     from neuroact.report import write_report

@@ -245,3 +245,11 @@ def test_experiment_writes_the_table_the_comparison_reads(tmp_path):
     )
     assert (run / "fi_curves.png").is_file() and run.has("fi_accuracy.csv")
     assert len(run.completed_jobs("curves")) == 4  # a rerun skips these
+
+
+def test_unseeded_runs_draw_fresh_noise():
+    model = get_model("noisy_lif")
+    kw = dict(duration=0.2 * second, transient=0.05 * second, trials=5, seed=None)
+    a = fi_curve(model, [1.2, 1.5] * nA, **kw)
+    b = fi_curve(model, [1.2, 1.5] * nA, **kw)
+    assert not np.array_equal(a.trial_rates, b.trial_rates)

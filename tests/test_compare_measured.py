@@ -134,7 +134,6 @@ def test_a_cell_that_never_fires_gets_failed_rows_not_an_exception():
     assert list(fits.winners()["cell_id"]) == ["ok"]
 
 
-@pytest.mark.skipif(not BBP.exists(), reason="measured f-I data not available")
 def test_all_44_measured_cells_fitted():
     curves = read_fi_table(
         BBP,

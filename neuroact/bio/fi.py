@@ -279,10 +279,13 @@ def _codegen_target(target: str) -> Iterator[None]:
 
 @contextlib.contextmanager
 def _seeded(seed: int | None) -> Iterator[None]:
-    """Seed Brian2's generators; leave numpy's global random state as the caller had it."""
+    """Seed Brian2's generators; leave numpy's global random state as the caller had it.
+
+    ``seed=None`` draws a fresh seed from the operating system, so that unseeded runs differ
+    (restoring numpy's state alone would replay the same noise on every call).
+    """
     state = np.random.get_state()  # noqa: NPY002 (Brian2's numpy target uses the legacy RNG)
-    if seed is not None:
-        brian_seed(int(seed))
+    brian_seed(int(seed) if seed is not None else int(np.random.SeedSequence().entropy % 2**31))
     try:
         yield
     finally:

@@ -131,6 +131,7 @@ def trained_rows(history: pd.DataFrame, source: str = "trained") -> pd.DataFrame
         last = net[(net["epoch"] == net["epoch"].max()) & (net["layer_kind"] == "hidden")]
         for _, layer in last.iterrows():
             l1 = float(layer["l1"]) if "l1" in layer else 0.0
+            l1 = l1 if math.isfinite(l1) else 0.0  # networks trained without a penalty column
             name = f"{layer['activation']}" + (f" L1={l1:g}" if l1 else "")
             err = float(layer["test_error"]) if "test_error" in layer else math.nan
             for view, value in (

@@ -73,6 +73,9 @@ SUMMARY_COLUMNS = (
 )
 
 
+SUPPLY_RATE_HZ = 4.0  # the mean rate whose cost is taken as the per-neuron ATP supply
+
+
 @dataclass
 class Config:
     """Population-sparsity experiment (plain numbers; see ``BrunelConfig`` for the model).
@@ -323,9 +326,14 @@ def energy_table(summary: pd.DataFrame, config: Config) -> pd.DataFrame:
             row |= {
                 f"atp_{p}_per_s": v for p, v in zip(parts["part"], parts["atp_per_s"], strict=True)
             }
-            # Lennie's inverse: the supply this network uses, turned back into an activity level
-            row["allowed_frac_active_50ms_poisson"] = affordable_active_fraction(
-                atp_rate(rate * Hz, budget), budget, window=50 * ms
+            # Lennie's inverse with a supply independent of the network: the cost of a 4 Hz mean
+            # rate, the figure the budgets were calibrated on (Attwell & Laughlin's estimate for
+            # rodent grey matter from its measured energy use)
+            supply = atp_rate(SUPPLY_RATE_HZ * Hz, budget)
+            row["supply_atp_per_neuron_per_s"] = supply
+            row["supply_used_frac"] = total / supply
+            row["affordable_frac_active_50ms"] = affordable_active_fraction(
+                supply, budget, window=50 * ms
             )
             row["measured_frac_active_50ms"] = float(net["frac_active_50ms"])
             rows.append(row)
