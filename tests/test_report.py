@@ -1,0 +1,96 @@
+"""Claim verdicts on small hand-made tables: each branch reads the numbers it should."""
+
+import pandas as pd
+
+from neuroact.report import (
+    NOT_RUN,
+    NOT_SUPPORTED,
+    PARTLY,
+    SUPPORTED,
+    Tables,
+    claim_cortical_sparsity,
+    claim_softplus,
+    claim_training_speed,
+    claim_vanishing,
+    claims_table,
+    write_report,
+)
+
+
+def _write(root, experiment, name, rows):
+    folder = root / experiment
+    folder.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows).to_csv(folder / f"{name}.csv", index=False)
+
+
+def _net(g, eta, f50, rate, cv2, ai=True, sweep="phase"):
+    return dict(sweep=sweep, n_neurons=2500, g=g, eta=eta, heterogeneity=0.0,
+                frac_active_50ms=f50, mean_rate_Hz=rate, cv_isi=0.5, cv2_isi=cv2,
+                asynchronous_irregular=ai)  # fmt: skip
+
+
+def test_cortical_sparsity_counts_each_network_once(tmp_path):
+    rows = [_net(8, 0.85, 0.02, 0.4, 0.9, sweep=s) for s in ("phase", "eta_scan", "showcase")]
+    rows += [_net(5, 2.0, 0.97, 39.0, 0.9), _net(4, 0.9, 0.7, 20.0, 0.9)]
+    _write(tmp_path, "population_sparsity", "population_summary", rows)
+    c = claim_cortical_sparsity(Tables(tmp_path))
+    assert c.verdict == PARTLY  # a model network can show the regime, not that cortex is in it
+    assert c.measured.startswith("1/3 distinct")
+    assert "CV2 0.90" in c.measured and "97.0% at 39.0 Hz" in c.measured
+    # in the band but too fast (> 1 Hz) or not irregular: no support
+    _write(tmp_path, "population_sparsity", "population_summary",
+           [_net(8, 0.85, 0.03, 1.5, 0.9), _net(6, 0.85, 0.02, 0.4, 0.5, ai=False)])  # fmt: skip
+    assert claim_cortical_sparsity(Tables(tmp_path)).verdict == NOT_SUPPORTED
+
+
+def _fit(curve, family, r2, aic, success=True):
+    return dict(curve=curve, model="noisy_lif", sigma_mV=5.0, family=family, r2=r2, aic=aic,
+                success=success)  # fmt: skip
+
+
+def test_softplus_claim_counts_failed_fits_as_misses(tmp_path):
+    rows = [_fit("a", "softplus", 0.995, 10), _fit("a", "rectifier", 0.99, 20)]
+    _write(tmp_path, "compare", "sim_fits", rows)
+    c = claim_softplus(Tables(tmp_path))
+    assert c.verdict == SUPPORTED and "beats the hard rectifier" in c.why
+    rows += [_fit("b", "softplus", 0.999, 5, success=False), _fit("b", "rectifier", 0.99, 9)]
+    _write(tmp_path, "compare", "sim_fits", rows)
+    assert claim_softplus(Tables(tmp_path)).verdict == PARTLY
+
+
+def _speed(act, ratio, censored=0):
+    return dict(model="mlp", activation=act, reference="relu", lr=0.1, n_seeds=3,
+                n_censored=censored, epochs_mean=2.0, ratio_mean=ratio, ratio_sd=0.1,
+                ratio_min=ratio, ratio_max=ratio, seconds_ratio_mean=ratio)  # fmt: skip
+
+
+def test_speed_claim_needs_uncensored_pairs(tmp_path):
+    _write(tmp_path, "training_speed", "ratios", [_speed("relu", 1.0), _speed("tanh", 3.0)])
+    assert claim_training_speed(Tables(tmp_path)).verdict == SUPPORTED
+    _write(tmp_path, "training_speed", "ratios", [_speed("relu", 1.0), _speed("tanh", 1.5)])
+    assert claim_training_speed(Tables(tmp_path)).verdict == PARTLY
+    nan = float("nan")
+    _write(tmp_path, "training_speed", "ratios", [_speed("relu", 1.0), _speed("tanh", nan, 3)])
+    assert claim_training_speed(Tables(tmp_path)).verdict == NOT_RUN
+
+
+def _grad(act, init, ratio):
+    return dict(depth=10, activation=act, init=init, seed=0, bottom_over_top=ratio)
+
+
+def test_vanishing_claim_compares_units_under_the_same_init(tmp_path):
+    rows = [_grad("sigmoid", "torch", 1e-8), _grad("relu", "torch", 0.01),
+            _grad("sigmoid", "xavier", 1e-6), _grad("relu", "xavier", 2.0)]  # fmt: skip
+    _write(tmp_path, "vanishing_gradients", "grads_at_init", rows)
+    assert claim_vanishing(Tables(tmp_path)).verdict == SUPPORTED
+    # ReLU decays too under every init: the claim is only partly borne out
+    rows[3] = _grad("relu", "xavier", 0.05)
+    _write(tmp_path, "vanishing_gradients", "grads_at_init", rows)
+    assert claim_vanishing(Tables(tmp_path)).verdict == PARTLY
+
+
+def test_empty_folder_reports_every_claim_not_run(tmp_path):
+    table = claims_table(tmp_path)
+    assert len(table) == 9 and set(table["verdict"]) == {NOT_RUN}
+    text = write_report(tmp_path, profile="quick").read_text()
+    assert text.count("| not run |") == 9
