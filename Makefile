@@ -10,7 +10,7 @@ DATA_DIR ?= $(abspath ../shared/data)
 OUT ?= runs/quick
 PROFILE ?= quick
 
-.PHONY: install run full test lint bench clean
+.PHONY: install run full figures test lint bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ run: install
 
 full: install
 	NEUROACT_DATA_DIR=$(DATA_DIR) $(BIN)/neuroact run --profile full --out runs/full
+
+# Redraw the full run's figures from its tables and refresh the committed reference copies.
+figures: install
+	$(BIN)/neuroact figures runs/full
+	cd runs/full && find . -name '*.png' -not -path '*/jobs/*' -exec cp --parents {} ../../figures/ \;
 
 lint: install
 	$(BIN)/ruff check .
