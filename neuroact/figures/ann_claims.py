@@ -171,7 +171,9 @@ def sparsity_vs_error(nets: pd.DataFrame, fit: pd.DataFrame, path: str | os.Path
             )
         ax.axvline(100 * f["breakpoint"], color="C3", lw=1)
     ax.set_xlabel("hidden units at exactly 0 (%, mean over layers)")
-    ax.set_ylabel("test error (%)")
+    # log scale: a collapsed network at ~90% error must not flatten the 1-3% differences
+    ax.set_yscale("log")
+    ax.set_ylabel("test error (%, log scale)")
     ax.set_title("Does sparsity hurt? Rectifier MLPs with an L1 activation penalty")
     ax.legend(fontsize=7, loc="upper left")
     return save(fig, path)
