@@ -71,6 +71,13 @@ def _as_activity(x: object, *, name: str = "x", nonnegative: bool = True) -> np.
     return arr
 
 
+def _unit_max(x: np.ndarray, axis: int) -> np.ndarray:
+    """Divide each vector by its largest entry: the ratios are scale-free, and squaring tiny
+    values (1e-164) must not underflow to zero and change the answer."""
+    peak = x.max(axis=axis, keepdims=True)
+    return x / np.where(peak > 0, peak, 1.0)
+
+
 def _check_measure(measure: str) -> None:
     if measure not in _MEASURES:
         raise ValueError(f"measure must be one of {_MEASURES}; got {measure!r}")
@@ -95,7 +102,7 @@ def treves_rolls(x: np.ndarray, axis: int = 1) -> np.ndarray:
     -------
     a : 1-D array; ``nan`` where the vector is all zero.
     """
-    x = _as_activity(x)
+    x = _unit_max(_as_activity(x), axis)
     m1 = x.mean(axis=axis)
     m2 = (x**2).mean(axis=axis)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -119,7 +126,7 @@ def hoyer(x: np.ndarray, axis: int = 1) -> np.ndarray:
 
     Signed input is allowed (the measure uses absolute values). ``nan`` for all-zero vectors.
     """
-    x = np.abs(_as_activity(x, nonnegative=False))
+    x = _unit_max(np.abs(_as_activity(x, nonnegative=False)), axis)
     n = x.shape[axis]
     if n < 2:
         raise ValueError(f"x needs at least 2 entries along axis {axis} for Hoyer; got {n}")
