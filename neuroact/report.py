@@ -229,7 +229,12 @@ def claim_cortical_sparsity(t: Tables) -> Claim:
         )
     band = t("population_sparsity", "band")
     if band is not None and "inside_values" in band:
-        spans = "; ".join(f"{r.parameter} in band for {r.inside_values}" for r in band.itertuples())
+        spans = "; ".join(
+            f"{r.parameter} in band for {r.inside_values}"
+            + (f" (heterogeneity {r.heterogeneity:g})" if r.heterogeneity else "")
+            for r in band.itertuples()
+            if isinstance(r.inside_values, str)
+        )
         measured += f" ({spans})"
     # A model network can show the regime exists and how wide it is; it cannot show that cortex
     # is in it. So the verdict is at best "partly".
