@@ -231,3 +231,14 @@ def test_experiment_writes_summary_and_history(tmp_path):
     before = (run.path / "jobs" / "networks").stat().st_mtime_ns
     train_networks.run(cfg, tmp_path / "run", progress=False)  # resumes: nothing retrained
     assert (run.path / "jobs" / "networks").stat().st_mtime_ns == before
+
+
+def test_diverged_run_can_be_recorded_as_a_result(small):
+    from neuroact.experiments.glorot_table1 import train_job
+
+    kw = dict(dataset="mnist-subset", widths=(16,), epochs=2, train_size=200, eval_size=100)
+    kw |= dict(activation="tanh", lr=1e38, momentum=0.9, probes=False, eval_limit=100)
+    with pytest.raises(TrainingDiverged):
+        train_job(**kw)
+    frame = train_job(diverged_ok=True, **kw)
+    assert frame["diverged"].all() and frame["epoch"].max() < 2

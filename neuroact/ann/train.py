@@ -187,7 +187,13 @@ def load_data(
 
 
 class TrainingDiverged(FloatingPointError):
-    """The loss became NaN or infinite; the last good checkpoint (if any) is left untouched."""
+    """The loss became NaN or infinite; the last good checkpoint (if any) is left untouched.
+
+    ``result`` holds the :class:`TrainResult` of the epochs completed before the divergence, so
+    a sweep (a learning-rate search) can record a diverged run as a result.
+    """
+
+    result: TrainResult | None = None
 
 
 @dataclass
@@ -520,12 +526,16 @@ def _train(config, data, model, ckpt_path, progress, on_epoch_end) -> TrainResul
                         if ckpt_path is not None and ckpt_path.is_file()
                         else "no checkpoint was written (pass checkpoint= to keep one)"
                     )
-                    raise TrainingDiverged(
+                    err = TrainingDiverged(
                         f"training diverged: the loss became {float(total.detach())} "
                         f"at epoch {epoch}, "
                         f"step {step} (activation={config.activation!r}, lr={lr:g}, "
                         f"l1={config.l1:g}); {kept}. Lower lr or check the inputs."
                     )
+                    err.result = TrainResult(
+                        model, config, pd.DataFrame(history), pd.DataFrame(layers)
+                    )
+                    raise err
                 optimizer.zero_grad(set_to_none=True)
                 total.backward()
                 probes.after_backward()

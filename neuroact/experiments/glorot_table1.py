@@ -47,6 +47,7 @@ from neuroact.ann.pretrain import PretrainConfig, pretrain_mlp
 from neuroact.ann.train import (
     Data,
     TrainConfig,
+    TrainingDiverged,
     load_data,
     torch_settings,
     train,
@@ -99,6 +100,7 @@ def train_job(
     pretrain: dict | None = None,
     checkpoint: str | None = None,
     eval_limit: int | None = None,
+    diverged_ok: bool = False,
     **train_fields,
 ) -> pd.DataFrame:
     """Train one network; return its per-epoch x per-layer table with the run summary attached.
@@ -112,6 +114,8 @@ def train_job(
         when the network is finished.
     eval_limit : evaluate on only the first ``eval_limit`` validation and test images (None =
         all 10,000 of each).
+    diverged_ok : a run whose loss becomes NaN returns the epochs it completed, with
+        ``diverged=True``, instead of stopping the whole sweep (for learning-rate searches).
     train_fields : fields of :class:`~neuroact.ann.train.TrainConfig`.
 
     Returns
@@ -141,9 +145,17 @@ def train_job(
         with torch_settings(config.threads, config.deterministic):
             pretrain_mlp(model, data.train_x, pre, progress=False)
         pre_seconds = time.perf_counter() - start
-    result = train(config, data=data, model=model, checkpoint=checkpoint, progress=False)
+    try:
+        result = train(config, data=data, model=model, checkpoint=checkpoint, progress=False)
+        diverged = False
+    except TrainingDiverged as err:
+        if not diverged_ok or err.result is None:
+            raise
+        result, diverged = err.result, True
     frame = result.to_frame()
     frame["pretrain_seconds"] = pre_seconds
+    if diverged_ok:
+        frame["diverged"] = diverged
     if checkpoint is not None and Path(checkpoint).is_file():
         Path(checkpoint).unlink()
     return frame

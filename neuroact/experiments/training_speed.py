@@ -209,6 +209,7 @@ def _job(config: Config, data_dir, dataset, model, act, lr, seed, workers) -> Jo
         train_size=config.train_size,
         probes=False,  # a bare loop: the timing is the point
         seed=int(seed),
+        diverged_ok=True,  # a learning rate that diverges is a result of the search
     )
 
 
