@@ -163,7 +163,13 @@ def test_network_silent_without_drive_and_reproducible():
     )
     assert simulate(cfg).n_spikes == 0
     cfg2 = cfg.with_(eta=3.0, seed=7)
+    from brian2 import defaultclock
+
+    state, dt = np.random.get_state()[1].copy(), defaultclock.dt  # noqa: NPY002
     a, b = simulate(cfg2), simulate(cfg2)
+    # the caller's numpy random state and clock are left as they were
+    assert np.array_equal(np.random.get_state()[1], state)  # noqa: NPY002
+    assert defaultclock.dt == dt
     assert a.n_spikes > 0
     assert_allclose(a.indices, b.indices)
     assert_allclose(a.times_s, b.times_s)

@@ -741,17 +741,22 @@ def simulate(cfg: BrunelConfig) -> PopulationActivity:
         return _simulate_standalone(cfg)
     import brian2 as b2
 
-    from neuroact.bio.fi import _codegen_target  # shared: set and restore prefs.codegen.target
+    # shared with fi.py: set and restore the codegen target; seed Brian2 and restore numpy's
+    # global random state, so a simulation leaves the caller's state as it found it
+    from neuroact.bio.fi import _codegen_target, _seeded
 
     total = cfg.transient + cfg.duration
-    with _codegen_target(cfg.target):
-        b2.seed(cfg.seed)
-        t0 = time.perf_counter()
-        net, spikes = _build(cfg)
-        b2.defaultclock.dt = cfg.dt
-        t1 = time.perf_counter()
-        net.run(total, namespace={})
-        t2 = time.perf_counter()
+    old_dt = b2.defaultclock.dt
+    with _codegen_target(cfg.target), _seeded(cfg.seed):
+        try:
+            t0 = time.perf_counter()
+            net, spikes = _build(cfg)
+            b2.defaultclock.dt = cfg.dt
+            t1 = time.perf_counter()
+            net.run(total, namespace={})
+            t2 = time.perf_counter()
+        finally:
+            b2.defaultclock.dt = old_dt
         i = np.asarray(spikes.i[:], dtype=np.int64)
         t = np.asarray(spikes.t[:] / b2.second, dtype=float)
     meta = cfg.describe() | {
