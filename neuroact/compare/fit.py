@@ -168,7 +168,11 @@ class FitResult:
     at_bounds: tuple[str, ...] = ()
 
     def predict(self, current, current_unit: str | None = None) -> np.ndarray:
-        """Rate (Hz) of the fitted curve at ``current`` (NaN if the fit failed)."""
+        """Rate (Hz) of the fitted curve at ``current``.
+
+        NaN where the fit produced no parameters; a fit marked failed only for a poor R^2 (see
+        ``message``) still has parameters and predicts with them, so its curve can be shown.
+        """
         i = as_current(current, current_unit or self.current_unit)
         if not self.success and not self.params:
             return np.full(i.shape, np.nan)
