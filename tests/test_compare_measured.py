@@ -235,3 +235,17 @@ def test_fit_command_reports_bad_input(tmp_path, capsys):
     assert "unknown family 'relu9'" in capsys.readouterr().err
     assert _cli(base + ["--rate-col", "rate"]) == 2
     assert "rate_col='rate'" in capsys.readouterr().err
+
+
+def test_sem_weighted_fits_survive_currents_stepped_once():
+    # With repeats averaged, a current stepped only once has no SEM; the cell must still fit.
+    curves = read_fi_table(
+        BBP,
+        cell_col="cell_id",
+        current_col="total_current_pA",
+        rate_col="rate_Hz",
+        current_unit="pA",
+        repeats="mean",
+    )
+    fits = fit_cells(curves, families=("rectifier",), use_sem=True, progress=False)
+    assert fits.table["success"].all()

@@ -248,6 +248,16 @@ def fit_cells(
     frames = []
     for cell in tqdm(curves.cells, desc="fitting cells", disable=None if progress else True):
         i, r, sem = curves.curve(cell)
+        if use_sem and sem is not None:
+            # a current stepped once has no SEM: give it the cell's median SEM, not a NaN that
+            # would fail the whole cell
+            sem = np.asarray(sem, dtype=float)
+            known = sem[np.isfinite(sem) & (sem > 0)]
+            sem = (
+                np.where(np.isfinite(sem) & (sem > 0), sem, np.median(known))
+                if known.size
+                else None
+            )
         comparison: FamilyComparison = fit_families(
             i,
             r,
