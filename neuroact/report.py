@@ -327,9 +327,16 @@ def claim_rectifier_sparsity(t: Tables) -> Claim:
     rises_ok = None
     if hinge is not None and len(hinge):
         h = hinge.iloc[0]
+        dropped = ""
+        if sweep is not None and "collapsed" in sweep and sweep["collapsed"].any():
+            gone = sweep[sweep["collapsed"].astype(bool)]
+            dropped = (
+                f"; {len(gone)} networks at {_pct(gone['frac_zero'].min())} zeros or more did "
+                "not learn (chance error) and are left out"
+            )
         parts.append(
             f"error starts to rise at {_pct(h['breakpoint'])} sparsity "
-            f"(95% CI {_pct(h['ci_low'])}-{_pct(h['ci_high'])})"
+            f"(95% CI {_pct(h['ci_low'])}-{_pct(h['ci_high'])}, hinge fit{dropped})"
         )
         bands = t("sparsity_vs_error", "bands")
         if bands is not None and "diff_vs_below85_pct" in bands:
@@ -370,24 +377,40 @@ def claim_vanishing(t: Tables) -> Claim:
         return _not_run(claim, source, "vanishing_gradients")
     deepest = g["depth"].max()
     d = g[g["depth"] == deepest].drop_duplicates(["activation", "init", "seed"])
-    ratios = d.groupby(["activation", "init"])["bottom_over_top"].median()
-    measured = f"depth {deepest}, bottom/top hidden-layer gradient norm at init: " + ", ".join(
-        f"{a} ({i}) {v:.2g}" for (a, i), v in ratios.items()
-    )
+    # both the weight gradient dL/dW and the back-propagated dL/dz (older runs: weights only)
+    cols = [c for c in ("bottom_over_top", "delta_bottom_over_top") if c in d]
+    ratios = d.groupby(["activation", "init"])[cols].median()
     acts = set(ratios.index.get_level_values("activation"))
     if not {"sigmoid", "relu"} <= acts:
         return _not_run(claim, source, "vanishing_gradients (sigmoid and ReLU networks)")
+
+    def fmt(r) -> str:
+        return "/".join(f"{r[c]:.2g}" for c in cols)
+
+    what = "dL/dW" + (" / dL/dz" if len(cols) == 2 else "")
+    measured = f"depth {deepest}, bottom/top hidden-layer {what} at init: " + ", ".join(
+        f"{a} ({i}) {fmt(r)}" for (a, i), r in ratios.iterrows()
+    )
     sig = ratios.xs("sigmoid", level="activation")
     relu = ratios.xs("relu", level="activation")
-    # Compare the two units under the same init, never the best of one with the worst of other.
+    # Compare the two units under the same init, never the best of one with the worst of other;
+    # ReLU "keeps" its gradients when both measures stay within a factor ~3 of level.
     same = [i for i in sig.index if i in relu.index]
-    vanish_all = bool((sig < 0.1).all())
-    keeps = [i for i in same if relu[i] > 0.3 and sig[i] < 0.1 * relu[i]]
+    vanish_all = bool((sig[cols] < 0.1).all(axis=None))
+    keeps = [
+        i
+        for i in same
+        if all(relu.loc[i, c] > 0.3 and sig.loc[i, c] < 0.1 * relu.loc[i, c] for c in cols)
+    ]
     verdict = (
         SUPPORTED if vanish_all and keeps else PARTLY if vanish_all or keeps else NOT_SUPPORTED
     )
-    why = "; ".join(f"{i} init: sigmoid {sig[i]:.2g} vs ReLU {relu[i]:.2g}" for i in same)
-    why = "bottom/top gradient ratio, same init: " + why + ("" if keeps else " (ReLU also decays)")
+    why = "; ".join(f"{i} init: sigmoid {fmt(sig.loc[i])} vs ReLU {fmt(relu.loc[i])}" for i in same)
+    why = f"bottom/top {what}, same init: " + why
+    if keeps and len(keeps) < len(same):
+        why += f" (ReLU stays level under {', '.join(keeps)} init only)"
+    elif not keeps:
+        why += " (ReLU also decays)"
     return Claim(claim, source, measured, verdict, why, "vanishing_gradients")
 
 

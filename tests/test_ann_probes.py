@@ -159,3 +159,36 @@ def test_inits_follow_their_formulas_and_are_recorded():
     same = MLP(784, (1000,), 10, init="xavier", seed=1)
     assert torch.equal(same.hidden[0].layer.weight, w)
     assert models.check_init("glorot") == "xavier"
+
+
+def test_backprop_gradient_by_hand_and_weight_gradients_of_the_mean_loss():
+    net = _tiny_relu()
+    with torch.no_grad():
+        net.readout.weight.copy_(torch.tensor([[1.0, 0.0, 2.0], [0.0, 1.0, 0.0]]))
+        net.readout.bias.zero_()
+    x, y = torch.tensor([[1.0, 2.0], [2.0, 0.0]]), torch.tensor([0, 1])
+    deltas = probes.backprop_gradient_norms(net, x, y)
+    # by hand: dL_n/dz = relu'(z) * W_out^T (softmax(logits) - onehot)
+    with torch.no_grad():
+        z = x @ net.hidden[0].layer.weight.T
+        p = torch.softmax(torch.relu(z) @ net.readout.weight.T, dim=1)
+        d = (z > 0) * ((p - nn.functional.one_hot(y, 2)) @ net.readout.weight)
+    assert_allclose(deltas, [float(d.pow(2).sum(1).mean().sqrt())], rtol=1e-6)
+    weight_grads = probes.layer_gradient_norms(net)
+    net.zero_grad()
+    nn.functional.cross_entropy(net(x), y).backward()
+    assert_allclose(weight_grads, probes.layer_gradient_norms(net), rtol=1e-6)
+
+
+@pytest.mark.parametrize(("init", "expected"), [("xavier", 2**-4.5), ("he", 1.0)])
+def test_relu_backprop_gradient_follows_the_variance_argument(init, expected):
+    # square layers: xavier gives Var(w) = 1/n, so ReLU halves the variance of dL/dz at every
+    # layer going down (ratio 2^(-(d-1)/2) over d layers); he doubles it back (ratio 1)
+    gen = torch.Generator().manual_seed(0)
+    x, y = torch.rand(400, 784, generator=gen), torch.randint(0, 10, (400,), generator=gen)
+    ratios = []
+    for seed in range(3):
+        net = MLP(784, (500,) * 10, 10, "relu", init=init, seed=seed)
+        d = probes.backprop_gradient_norms(net, x, y)
+        ratios.append(d[0] / d[-1])
+    assert_allclose(np.median(ratios), expected, rtol=0.3)

@@ -14,6 +14,7 @@ from neuroact.ann.train import (
     Data,
     TrainConfig,
     TrainingDiverged,
+    evaluate,
     l1_activation_penalty,
     load_checkpoint,
     load_data,
@@ -242,3 +243,15 @@ def test_diverged_run_can_be_recorded_as_a_result(small):
         train_job(**kw)
     frame = train_job(diverged_ok=True, **kw)
     assert frame["diverged"].all() and frame["epoch"].max() < 2
+
+
+def test_train_eval_error_is_the_end_of_epoch_weights_on_the_training_head(small):
+    res = train(_cfg(epochs=2, train_eval_size=300), data=small, progress=False)
+    h = res.history
+    # epoch 0 is measured (the untrained net near chance), not assumed
+    assert 0.6 < h.train_eval_error.iloc[0] <= 1.0 and h.train_error.isna().iloc[0]
+    err, loss = evaluate(res.model, small.train_x[:300], small.train_y[:300])
+    assert_allclose([h.train_eval_error.iloc[-1], h.train_eval_loss.iloc[-1]], [err, loss])
+    assert "train_eval_error" not in train(_cfg(epochs=1), data=small, progress=False).history
+    with pytest.raises(ValueError, match="train_eval_size must be an integer >= 0; got -1"):
+        _cfg(train_eval_size=-1)

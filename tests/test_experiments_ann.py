@@ -127,7 +127,12 @@ def test_l1_penalty_makes_rectifiers_sparser(sve_run):
     assert by_l1.iloc[-1] > by_l1.iloc[0] + 0.2  # the strongest penalty silences most units
     assert by_l1.is_monotonic_increasing
     hinge = sve_run.read_table("hinge").iloc[0]
-    assert hinge["n"] == len(nets) and nets["frac_zero"].min() <= hinge["breakpoint"]
+    # networks left at chance by the strongest penalty are flagged and kept out of the fit
+    assert (nets["collapsed"] == (nets["test_error"] > 0.5)).all()
+    learned = nets[~nets["collapsed"]]
+    assert hinge["n"] == len(learned) and learned["frac_zero"].min() <= hinge["breakpoint"]
+    bands = sve_run.read_table("bands")
+    assert bands["n_collapsed"].sum() == nets["collapsed"].sum()
     assert (sve_run.path / "sparsity_vs_error.png").is_file()
 
 
@@ -182,6 +187,11 @@ def test_training_speed_quick(speed_run):
         assert runs[(runs.model == model) & (runs.activation == "relu")]["reached"].all()
         sig = ratios.loc[(model, "sigmoid")]
         assert sig["ratio_min"] >= 1.0 or sig["n_censored"] == sig["n_seeds"]
+    # the end-of-epoch error on the fixed training subset, measured at epoch 0 too
+    curves = speed_run.read_table("curves")
+    assert curves["train_error"].notna().all() and curves["running_train_error"].isna().any()
+    # the search seed is not reused for the ratios (winner's curse)
+    assert cfg.search_seed not in set(runs["seed"])
     assert (speed_run.path / "training_speed.png").is_file()
 
 
@@ -199,6 +209,9 @@ def test_sigmoid_gradients_vanish_at_init(vg_run):
     # the normalised init keeps tanh gradients of the same order across layers
     tanh = g[(g.depth == 10) & (g.layer == 1) & (g.init == "xavier")].set_index("activation")
     assert 0.1 < tanh.loc["tanh", "bottom_over_top"] < 10
+    # ... and so it does for the back-propagated gradient dL/dz; sigmoid's vanishes in both
+    assert 0.1 < tanh.loc["tanh", "delta_bottom_over_top"] < 10
+    assert deep.loc["sigmoid", "delta_bottom_over_top"] < 1e-4
     # sigmoid units at init sit near their midpoint
     sig = g[(g.activation == "sigmoid") & (g.layer_kind == "hidden")]
     assert sig["mean_activation"].between(0.3, 0.7).all()

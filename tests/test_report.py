@@ -89,6 +89,21 @@ def test_vanishing_claim_compares_units_under_the_same_init(tmp_path):
     assert claim_vanishing(Tables(tmp_path)).verdict == PARTLY
 
 
+def test_vanishing_claim_needs_the_backpropagated_gradient_level_too(tmp_path):
+    # ReLU/xavier: weight gradients level (1.0) but dL/dz shrinking (0.04); he keeps both
+    def row(act, init, w, dz):
+        return _grad(act, init, w) | {"delta_bottom_over_top": dz}
+
+    rows = [row("sigmoid", "xavier", 1e-6, 1e-6), row("relu", "xavier", 1.0, 0.04)]
+    _write(tmp_path, "vanishing_gradients", "grads_at_init", rows)
+    claim = claim_vanishing(Tables(tmp_path))
+    assert claim.verdict == PARTLY and "dL/dz" in claim.measured
+    rows += [row("sigmoid", "he", 1e-5, 1e-5), row("relu", "he", 0.7, 1.0)]
+    _write(tmp_path, "vanishing_gradients", "grads_at_init", rows)
+    claim = claim_vanishing(Tables(tmp_path))
+    assert claim.verdict == SUPPORTED and "he init only" in claim.why
+
+
 def test_empty_folder_reports_every_claim_not_run(tmp_path):
     table = claims_table(tmp_path)
     assert len(table) == 9 and set(table["verdict"]) == {NOT_RUN}

@@ -112,8 +112,9 @@ def mask_noise(x: torch.Tensor, p: float, generator: torch.Generator | None = No
         raise ValueError(f"p must be a fraction in [0, 1); got {p!r}")
     if p == 0.0:
         return x
-    keep = torch.rand(x.shape, generator=generator, device=x.device) >= p
-    return x * keep
+    # drawn on the CPU (where ``generator`` lives), so a seed gives the same masks on any device
+    keep = torch.rand(x.shape, generator=generator) >= p
+    return x * keep.to(x.device)
 
 
 def decoder_for(target: torch.Tensor) -> str:
@@ -185,7 +186,7 @@ def pretrain_layers(
         raise ValueError(f"activation: expected 1 or {len(layers)} functions; got {len(acts)}")
     gen = torch.Generator().manual_seed(int(config.seed))
     if config.max_samples is not None and config.max_samples < len(x):
-        x = x[torch.randperm(len(x), generator=gen)[: config.max_samples]]
+        x = x[torch.randperm(len(x), generator=gen)[: config.max_samples].to(x.device)]
     result = PretrainResult(config=config)
     target_all = x.detach().float()
     bar = tqdm(
@@ -194,7 +195,7 @@ def pretrain_layers(
     with bar:
         for k, (layer, f) in enumerate(zip(layers, acts, strict=True)):
             decoder = decoder_for(target_all)
-            c = nn.Parameter(torch.zeros(layer.in_features))
+            c = nn.Parameter(torch.zeros(layer.in_features, device=layer.weight.device))
             params = [layer.weight, layer.bias, c] if layer.bias is not None else [layer.weight, c]
             if not config.tied:
                 w_dec = nn.Parameter(layer.weight.detach().t().clone())
@@ -202,7 +203,7 @@ def pretrain_layers(
             opt = torch.optim.SGD(params, lr=config.lr)
             for epoch in range(config.epochs):
                 start = time.perf_counter()
-                order = torch.randperm(len(target_all), generator=gen)
+                order = torch.randperm(len(target_all), generator=gen).to(target_all.device)
                 total, count = 0.0, 0
                 for i in range(0, len(order), config.batch_size):
                     clean = target_all[order[i : i + config.batch_size]]

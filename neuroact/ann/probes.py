@@ -45,6 +45,7 @@ import math
 import numpy as np
 import pandas as pd
 import torch
+import torch.nn.functional as F
 
 from neuroact import sparsity
 from neuroact.ann.activations import get_spec
@@ -144,6 +145,37 @@ def activation_stats(
     for i, (pre, act) in enumerate(capture_activations(model, x, batch_size), start=1):
         rows.append({"layer": i, **layer_stats(pre, act, model.activation, eps, percentile)})
     return pd.DataFrame(rows)
+
+
+def backprop_gradient_norms(model: Network, x: torch.Tensor, y: torch.Tensor) -> list[float]:
+    """Root mean square over the examples of ``||dL_n/dz_l||_2``, the cross-entropy gradient
+    with respect to each hidden layer's pre-activation ``z_l`` (the "back-propagated gradient"
+    of Glorot & Bengio 2010, Sec. 4.2), one value per hidden layer, bottom first.
+
+    Runs one forward and backward pass on ``(x, y)`` and leaves the weight gradients in
+    ``.grad`` (read them with :func:`layer_gradient_norms`). Unlike the weight gradient
+    ``dL/dW_l = a_{l-1} (dL/dz_l)``, this one does not include the size of the layer's input,
+    so a shrinking activity scale cannot hide a shrinking back-propagated signal.
+    """
+    pre: list[torch.Tensor] = []
+
+    def keep(_module, _inputs, out: torch.Tensor) -> None:
+        out.retain_grad()
+        pre.append(out)
+
+    hooks = [block.layer.register_forward_hook(keep) for block in model.hidden_blocks()]
+    try:
+        model.zero_grad(set_to_none=True)
+        # summed loss: each example's gradient is its own dL_n/dz, not 1/batch of it
+        F.cross_entropy(model(x), y, reduction="sum").backward()
+    finally:
+        for h in hooks:
+            h.remove()
+    n = x.shape[0]
+    for p in model.parameters():  # report weight gradients of the mean loss, as in training
+        if p.grad is not None:
+            p.grad /= n
+    return [float(z.grad.reshape(n, -1).pow(2).sum(1).mean().sqrt()) for z in pre]
 
 
 def layer_gradient_norms(model: Network) -> list[float]:

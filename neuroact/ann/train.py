@@ -12,7 +12,10 @@ but it does grow with the number of hidden units.
 Errors are stored as fractions (0.0143 = 1.43 %). Per epoch (epoch 0 = before training) the
 history holds train/val/test error and loss, learning rate and wall times; the probes add one row
 per layer (see :mod:`neuroact.ann.probes`). ``train_error`` and ``train_loss`` are running
-averages over the epoch's mini-batches (the weights change during the epoch).
+averages over the epoch's mini-batches (the weights change during the epoch); with
+``train_eval_size > 0`` the history also holds ``train_eval_error`` and ``train_eval_loss``, the
+error of the end-of-epoch weights on the first ``train_eval_size`` training examples (what a
+time-to-target measure needs: the running error lags the weights by about half an epoch).
 
 Reproducibility: the weights are initialised from ``seed``; mini-batches are drawn from a
 ``torch.Generator`` seeded with ``seed + 1``. A checkpoint (written atomically after every epoch)
@@ -68,6 +71,8 @@ class TrainConfig:
     l1 : activation penalty weight (see module docstring; Glorot et al. 2011 used 0.001).
     train_size : use only the first ``train_size`` training examples (None = all).
     eval_size : examples of the validation split used by the end-of-epoch probes.
+    train_eval_size : evaluate the end-of-epoch weights on the first ``train_eval_size`` training
+        examples (``train_eval_error``/``train_eval_loss``; 0 = not recorded).
     probes : record sparsity and gradient probes (False = a bare loop).
     probe_eps, probe_percentile : output view of smooth units (``|a| <= eps * P(|a|)``).
     probe_every : training-time probe statistics on every ``probe_every``-th mini-batch.
@@ -95,6 +100,7 @@ class TrainConfig:
     l1: float = 0.0
     train_size: int | None = None
     eval_size: int = 2000
+    train_eval_size: int = 0
     probes: bool = True
     probe_eps: float = 0.01
     probe_percentile: float = 99.0
@@ -139,6 +145,13 @@ class TrainConfig:
         need(pos_int(self.epochs), "epochs", "a positive integer")
         need(self.train_size is None or pos_int(self.train_size), "train_size", "None or >= 1")
         need(pos_int(self.eval_size), "eval_size", "a positive integer")
+        need(
+            isinstance(self.train_eval_size, int | np.integer)
+            and not isinstance(self.train_eval_size, bool)
+            and self.train_eval_size >= 0,
+            "train_eval_size",
+            "an integer >= 0",
+        )
         need(pos_int(self.probe_every), "probe_every", "a positive integer")
         need(self.threads is None or pos_int(self.threads), "threads", "None or >= 1")
         need(isinstance(self.activation_params, dict), "activation_params", "a dict")
@@ -468,6 +481,10 @@ def _train(config, data, model, ckpt_path, progress, on_epoch_end) -> TrainResul
     def record(epoch: int, train_stats: dict, train_seconds: float, t0: float) -> None:
         val_error, val_loss = evaluate(model, data.val_x, data.val_y)
         test_error, test_loss = evaluate(model, data.test_x, data.test_y)
+        if config.train_eval_size:
+            k = config.train_eval_size
+            err, loss = evaluate(model, data.train_x[:k], data.train_y[:k])
+            train_stats = {**train_stats, "train_eval_error": err, "train_eval_loss": loss}
         layers.extend(probes.epoch_rows(epoch))
         history.append(
             {

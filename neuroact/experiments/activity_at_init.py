@@ -30,6 +30,7 @@ import torch
 from neuroact.experiments.glorot_table1 import (
     network_job,
     spread,
+    threads_for,
     train_job,
 )
 from neuroact.parallel import run_jobs
@@ -121,7 +122,7 @@ def run(
             run_folder.path,
             data_dir,
             config,
-            workers,
+            threads_for(workers, scheduler),
             dataset=dataset,
             activation=a,
             init=i,

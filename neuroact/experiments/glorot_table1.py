@@ -23,9 +23,10 @@ Tables written
 ``history.csv``   one row per network x epoch x layer (from :meth:`TrainResult.to_frame`).
 ``networks.csv``  one row per trained network (``TrainResult.summary`` + pre-training time).
 ``table1.csv``    per dataset x activation x pre-training: mean, sd, min, max and n (seeds) of
-                  test error (%) and sparsity, the paper's value, our mean minus it, and the
-                  rank of the activation (1 = lowest mean error) within its data set and
-                  pre-training setting.
+                  test error (%), last-epoch training error (%: a network still far above 0
+                  is limited by optimisation, not by generalisation) and sparsity, the
+                  paper's value, our mean minus it, and the rank of the activation (1 = lowest
+                  mean error) within its data set and pre-training setting.
 
 This module also holds the small helpers the other rectifier-paper experiments share
 (:func:`train_job`, :func:`network_table`).
@@ -184,17 +185,19 @@ def spread(frame: pd.DataFrame, by: list[str], values: dict[str, str]) -> pd.Dat
     return out.reset_index()
 
 
-def threads_for(workers: int) -> int | None:
-    """Torch threads per job: all cores for a serial sweep, one per process otherwise."""
-    return None if workers == 1 else 1
+def threads_for(workers: int, scheduler=None) -> int | None:
+    """Torch threads per job: all cores for a serial local sweep; one when jobs run side by
+    side, in local processes or on Dask workers (which run one task per core by default)."""
+    return None if workers == 1 and scheduler is None else 1
 
 
 def network_job(
-    key: str, folder: Path | None, data_dir: str | None, config, workers: int, **fields
+    key: str, folder: Path | None, data_dir: str | None, config, threads: int | None, **fields
 ) -> Job:
     """A :func:`train_job` job with the shared plumbing: data folder, ``config.eval_limit``,
     a checkpoint ``folder/checkpoints/<key>.pt`` (None: no checkpoint) and the torch threads
-    (``config.threads``, else :func:`threads_for`); ``fields`` go to ``TrainConfig``."""
+    (``config.threads``, else ``threads``: see :func:`threads_for`); ``fields`` go to
+    ``TrainConfig``."""
     checkpoint = str(Path(folder) / "checkpoints" / f"{key}.pt") if folder is not None else None
     return Job(
         key,
@@ -202,7 +205,7 @@ def network_job(
             data_dir=data_dir,
             eval_limit=config.eval_limit,
             checkpoint=checkpoint,
-            threads=config.threads or threads_for(workers),
+            threads=config.threads or threads,
             **fields,
         ),
     )
@@ -263,7 +266,7 @@ PROFILES = {
 }
 
 
-def jobs(config: Config, data_dir: str | None, out: Path, workers: int = 1) -> list[Job]:
+def jobs(config: Config, data_dir: str | None, out: Path, threads: int | None = None) -> list[Job]:
     """One job per block x activation x seed."""
     out_jobs = []
     for dataset, pretrain, seeds in config.blocks:
@@ -276,7 +279,7 @@ def jobs(config: Config, data_dir: str | None, out: Path, workers: int = 1) -> l
                         out,
                         data_dir,
                         config,
-                        workers,
+                        threads,
                         pretrain=dict(config.pretrain) if pretrain else None,
                         dataset=dataset,
                         activation=activation,
@@ -301,6 +304,7 @@ def summary_table(nets: pd.DataFrame) -> pd.DataFrame:
     nets = nets.assign(
         test_error_pct=100 * nets["test_error"],
         best_val_test_error_pct=100 * nets["test_error_at_best_val"],
+        train_error_pct=100 * nets["train_error"],
     )
     table = spread(
         nets,
@@ -308,6 +312,7 @@ def summary_table(nets: pd.DataFrame) -> pd.DataFrame:
         {
             "test_error_pct": "test_error_pct",
             "best_val_test_error_pct": "best_val_test_error_pct",
+            "train_error_pct": "train_error_pct",
             "frac_zero": "frac_zero",
             "frac_active_input": "frac_active_input",
             "train_seconds": "train_seconds",
@@ -346,7 +351,7 @@ def run(
     data_dir = str(data_dir) if data_dir is not None else None
     history = run_jobs(
         train_job,
-        jobs(config, data_dir, run_folder.path, workers),
+        jobs(config, data_dir, run_folder.path, threads_for(workers, scheduler)),
         run=run_folder,
         group="networks",
         workers=workers,

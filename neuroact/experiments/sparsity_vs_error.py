@@ -10,12 +10,17 @@ of exact zeros of the hidden units on 2,000 validation images (mean over layers)
 Where does error start to rise? A segmented ("hinge") regression
 ``error = level + slope * max(0, sparsity - breakpoint)`` is fitted by least squares over a
 grid of breakpoints (profile of the residual sum of squares); the breakpoint's uncertainty comes
-from a case-resampling bootstrap. As a second, model-free answer the table ``bands.csv`` gives
+from a case-resampling bootstrap. Networks that did not learn (test error above
+``COLLAPSED_ERROR``: a penalty strong enough to silence every unit leaves the read-out at chance)
+are flagged ``collapsed`` and left out of the fit: their 88% error would otherwise pull the
+breakpoint to wherever the collapse happens, a different question from "when does error start to
+rise". As a second, model-free answer the table ``bands.csv`` gives
 the mean error of the networks in sparsity bands (< 70%, 70-85%, 85-90%, 90-95%, >= 95%) with a
 bootstrap interval of the difference from the < 85% networks.
 
 Tables written: ``history.csv`` (network x epoch x layer), ``networks.csv`` (one row per
-network), ``hinge.csv`` (the fit), ``bands.csv``; figure ``sparsity_vs_error.png``.
+network, with ``collapsed``), ``hinge.csv`` (the fit, on the networks that learned),
+``bands.csv`` (all networks, with ``n_collapsed`` per band); figure ``sparsity_vs_error.png``.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import torch
 from neuroact.experiments.glorot_table1 import (
     network_job,
     network_table,
+    threads_for,
     train_job,
 )
 from neuroact.literature import GLOROT_2011_HARMLESS_SPARSITY
@@ -152,6 +158,8 @@ def fit_hinge(
 
 
 BAND_EDGES = (0.0, 0.70, 0.85, 0.90, 0.95, 1.0001)
+# test error above which a network counts as not having learned (chance is 0.9 on 10 classes)
+COLLAPSED_ERROR = 0.5
 
 
 def band_table(nets: pd.DataFrame, n_boot: int = 2000, seed: int = 0) -> pd.DataFrame:
@@ -164,6 +172,7 @@ def band_table(nets: pd.DataFrame, n_boot: int = 2000, seed: int = 0) -> pd.Data
     for lo, hi in zip(BAND_EDGES[:-1], BAND_EDGES[1:], strict=True):
         e = err[(sp >= lo) & (sp < hi)]
         row = {"sparsity_low": lo, "sparsity_high": min(hi, 1.0), "n": len(e)}
+        row["n_collapsed"] = int((e > 100 * COLLAPSED_ERROR).sum())
         row["test_error_pct_mean"] = float(e.mean()) if len(e) else np.nan
         row["test_error_pct_sd"] = float(e.std(ddof=1)) if len(e) > 1 else np.nan
         diff = lo_ci = hi_ci = np.nan
@@ -238,7 +247,7 @@ def run(
             run_folder.path,
             data_dir,
             config,
-            workers,
+            threads_for(workers, scheduler),
             dataset=dataset,
             activation=config.activation,
             widths=tuple(config.widths),
@@ -265,9 +274,11 @@ def run(
         desc="sparsity_vs_error",
     )
     nets = network_table(history)
+    nets["collapsed"] = nets["test_error"] > COLLAPSED_ERROR
     run_folder.write_table("history", history)
     run_folder.write_table("networks", nets)
-    fit = fit_hinge(nets["frac_zero"], nets["test_error"], n_boot=config.n_boot, seed=0)
+    learned = nets[~nets["collapsed"]]
+    fit = fit_hinge(learned["frac_zero"], learned["test_error"], n_boot=config.n_boot, seed=0)
     run_folder.write_table("hinge", fit.to_frame())
     run_folder.write_table("bands", band_table(nets, n_boot=config.n_boot))
     draw(run_folder)

@@ -10,12 +10,16 @@ Here, for an MLP and a small CNN (:mod:`neuroact.ann.models`) on MNIST (or Fashi
    ``lr_grid`` is trained for ``epochs`` epochs with momentum SGD at a constant rate; the rate
    reaching the target in the fewest epochs wins (if none reaches it, the lowest final training
    error). This is AlexNet's rule: each activation with its own, best learning rate.
-2. seeds: the chosen rate is trained again with ``seeds`` (the search run counts as one seed).
+2. seeds: the chosen rate is trained again with ``seeds``. The search seed is not among them:
+   the search winner is, by selection, a run that happened to be fast (winner's curse).
 
-Epochs to target: the training error of an epoch is the running error over its mini-batches
-(:mod:`neuroact.ann.train`); the crossing of ``target`` is interpolated linearly in
-log(error) between the last epoch above and the first at or below it (epoch 0 counts as chance,
-90%); a run that never reaches it is censored (``reached = False``, epochs = inf). Wall time to
+Epochs to target: the training error after each epoch is that of the end-of-epoch weights on
+the first ``train_eval_size`` training examples (``train_eval_error`` of
+:mod:`neuroact.ann.train`; epoch 0 is the untrained network). The running error over an
+epoch's mini-batches would lag the weights by about half an epoch and pull every ratio toward
+1. The crossing of ``target`` is interpolated linearly in log(error) between the last epoch
+above and the first at or below it; a run that never reaches it is censored
+(``reached = False``, epochs = inf). Wall time to
 target interpolates the cumulative training-step seconds the same way (noisy on a shared CPU;
 the epochs are the robust measure). An "epoch" is one pass over ``train_size`` examples, so a
 smaller ``train_size`` gives a finer time resolution.
@@ -38,7 +42,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from neuroact.experiments.glorot_table1 import network_job, train_job
+from neuroact.experiments.glorot_table1 import network_job, threads_for, train_job
 from neuroact.parallel import Job, run_jobs
 from neuroact.results import RunFolder
 
@@ -73,9 +77,16 @@ def time_to_target(epochs, errors, seconds, target: float) -> tuple[float, float
 
 
 def run_curves(history: pd.DataFrame) -> pd.DataFrame:
-    """One row per run x epoch: training error and cumulative training seconds."""
+    """One row per run x epoch: training error and cumulative training seconds.
+
+    ``train_error`` is the end-of-epoch error on the fixed training subset
+    (``train_eval_error``) where the history has it, else the running error over the epoch;
+    ``running_train_error`` keeps the latter."""
     cols = ["job", "model", "activation", "lr", "seed", "epoch", "train_error", "train_seconds"]
-    curves = history.drop_duplicates(["job", "epoch"])[cols].sort_values(["job", "epoch"])
+    extra = ["train_eval_error"] if "train_eval_error" in history else []
+    curves = history.drop_duplicates(["job", "epoch"])[cols + extra].sort_values(["job", "epoch"])
+    curves = curves.rename(columns={"train_error": "running_train_error"})
+    curves["train_error"] = curves.pop(extra[0]) if extra else curves["running_train_error"]
     curves["cum_train_seconds"] = curves.groupby("job")["train_seconds"].cumsum()
     return curves.reset_index(drop=True)
 
@@ -162,8 +173,9 @@ class Config:
     epochs: int = 15
     batch_size: int = 100
     train_size: int | None = 10000
+    train_eval_size: int = 10000
     search_seed: int = 0
-    seeds: tuple[int, ...] = (0, 1, 2)
+    seeds: tuple[int, ...] = (1, 2, 3)
     eval_limit: int | None = 2000
     threads: int | None = None
 
@@ -180,7 +192,8 @@ PROFILES = {
         epochs=3,
         batch_size=50,
         train_size=1000,
-        seeds=(0, 1),
+        train_eval_size=1000,
+        seeds=(1, 2),
         eval_limit=1000,
         threads=1,
     ),
@@ -188,14 +201,14 @@ PROFILES = {
 }
 
 
-def _job(config: Config, data_dir, dataset, model, act, lr, seed, workers) -> Job:
+def _job(config: Config, data_dir, dataset, model, act, lr, seed, threads) -> Job:
     key = f"{model}_{act}_lr={lr:g}_s{seed}"
     return network_job(
         key,
         None,
         data_dir,
         config,
-        workers,
+        threads,
         dataset=dataset,
         model=model,
         widths=tuple(config.mlp_widths if model == "mlp" else config.cnn_widths),
@@ -207,6 +220,7 @@ def _job(config: Config, data_dir, dataset, model, act, lr, seed, workers) -> Jo
         epochs=config.epochs,
         batch_size=config.batch_size,
         train_size=config.train_size,
+        train_eval_size=config.train_eval_size,
         probes=False,  # a bare loop: the timing is the point
         seed=int(seed),
         diverged_ok=True,  # a learning rate that diverges is a result of the search
@@ -228,11 +242,12 @@ def run(
     run_folder.write_config(config)
     data_dir = str(data_dir) if data_dir is not None else None
     dataset = config.dataset
+    threads = threads_for(workers, scheduler)
     common = dict(
         run=run_folder, group="runs", workers=workers, scheduler=scheduler, progress=progress
     )
     search_jobs = [
-        _job(config, data_dir, dataset, m, a, lr, config.search_seed, workers)
+        _job(config, data_dir, dataset, m, a, lr, config.search_seed, threads)
         for m in config.models
         for a in config.activations
         for lr in config.lr_grid
@@ -243,7 +258,7 @@ def run(
     run_folder.write_table("lr_search", search)
     run_folder.write_table("chosen_lr", chosen)
     seed_jobs = [
-        _job(config, data_dir, dataset, r.model, r.activation, r.lr, s, workers)
+        _job(config, data_dir, dataset, r.model, r.activation, r.lr, s, threads)
         for r in chosen.itertuples()
         for s in config.seeds
     ]

@@ -11,9 +11,16 @@ Two parts, both over activations x inits:
 at initialisation
     MLPs of ``depths`` hidden layers of ``width`` units; on ``n_init_samples`` training images
     the cross-entropy gradient of every weight matrix, ``||dL/dW_l||_2``
-    (:func:`neuroact.ann.probes.layer_gradient_norms`), and each hidden layer's activity
+    (:func:`neuroact.ann.probes.layer_gradient_norms`), the back-propagated gradient
+    ``||dL/dz_l||`` with respect to each hidden pre-activation (RMS over examples,
+    :func:`neuroact.ann.probes.backprop_gradient_norms`) and each hidden layer's activity
     (:func:`neuroact.ann.probes.activation_stats`: mean activation, saturation, exact zeros).
-    ``bottom_over_top`` = gradient norm of layer 1 / that of the top hidden layer.
+    ``bottom_over_top`` = weight-gradient norm of layer 1 / that of the top hidden layer;
+    ``delta_bottom_over_top`` the same for the back-propagated gradient. The two differ when
+    the activity scale changes with depth: ReLU under ``xavier`` halves the variance of the
+    activity at every layer going up and of the back-propagated gradient going down, so the
+    weight gradients (their product) stay level while ``dL/dz`` shrinks by ``2^(-1/2)`` per
+    layer; under ``he`` both stay level.
 during training
     one depth (``train_depth``) trained with plain SGD; the probes record, per epoch and layer,
     the mean gradient norm over the epoch's steps, the mean activation and the fraction of
@@ -31,10 +38,9 @@ from pathlib import Path
 
 import pandas as pd
 import torch
-import torch.nn.functional as F
 
 from neuroact.ann.models import MLP
-from neuroact.ann.probes import activation_stats, layer_gradient_norms
+from neuroact.ann.probes import activation_stats, backprop_gradient_norms, layer_gradient_norms
 from neuroact.ann.train import torch_settings
 from neuroact.experiments.glorot_table1 import (
     cached_data,
@@ -66,8 +72,7 @@ def gradients_at_init(
     with torch_settings(threads, deterministic=True):
         for seed in seeds:
             model = MLP(784, (width,) * depth, 10, activation, init=init, seed=int(seed))
-            model.zero_grad(set_to_none=True)
-            F.cross_entropy(model(x), y).backward()
+            deltas = backprop_gradient_norms(model, x, y)
             grads = layer_gradient_norms(model)
             acts = activation_stats(model, x).set_index("layer")
             top = grads[depth - 1]
@@ -82,9 +87,11 @@ def gradients_at_init(
                     "layer_kind": "hidden" if i <= depth else "readout",
                     "grad_norm": g,
                     "bottom_over_top": grads[0] / top,
+                    "delta_bottom_over_top": deltas[0] / deltas[depth - 1],
                 }
                 if i <= depth:
                     a = acts.loc[i]
+                    row["delta_norm"] = deltas[i - 1]
                     row |= {
                         k: float(a[k])
                         for k in (
@@ -157,7 +164,7 @@ def run(
     run_folder.write_config(config)
     data_dir = str(data_dir) if data_dir is not None else None
     dataset = config.dataset
-    threads = config.threads or threads_for(workers)
+    threads = config.threads or threads_for(workers, scheduler)
     init_jobs = [
         Job(
             f"d{d}_{a}_{i}",
@@ -186,7 +193,7 @@ def run(
             run_folder.path,
             data_dir,
             config,
-            workers,
+            threads,
             dataset=dataset,
             activation=a,
             init=i,

@@ -6,6 +6,7 @@ returns the written files (see :func:`neuroact.figures.save`).
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -123,10 +124,16 @@ def glorot_table1(nets: pd.DataFrame, table: pd.DataFrame, path: str | os.PathLi
 
 def sparsity_vs_error(nets: pd.DataFrame, fit: pd.DataFrame, path: str | os.PathLike) -> list[Path]:
     """Test error against the exact-zero fraction of rectifier networks (one dot per network,
-    colour = L1 weight), the hinge fit with its bootstrap interval and the 85% mark."""
+    colour = L1 weight; crosses: collapsed networks, left out of the fit), the hinge fit with
+    its bootstrap interval and the 85% mark."""
     fig, ax = figure(figsize=(6.2, 4.4))
+    collapsed = (
+        nets["collapsed"].astype(bool).to_numpy()
+        if "collapsed" in nets
+        else np.zeros(len(nets), bool)
+    )
     l1 = nets["l1"].to_numpy()
-    pos = l1 > 0
+    pos = (l1 > 0) & ~collapsed
     logl1 = np.where(pos, np.log10(np.where(pos, l1, 1)), np.nan)
     vmin = np.nanmin(logl1) if pos.any() else -6
     import matplotlib.pyplot as plt
@@ -141,10 +148,20 @@ def sparsity_vs_error(nets: pd.DataFrame, fit: pd.DataFrame, path: str | os.Path
         lw=0.4,
         vmin=vmin,
     )
-    if (~pos).any():
+    if collapsed.any():
         ax.scatter(
-            100 * nets.loc[~pos, "frac_zero"],
-            100 * nets.loc[~pos, "test_error"],
+            100 * nets.loc[collapsed, "frac_zero"],
+            100 * nets.loc[collapsed, "test_error"],
+            marker="x",
+            color="0.3",
+            s=30,
+            label="collapsed (did not learn; not fitted)",
+        )
+    none = (l1 == 0) & ~collapsed
+    if none.any():
+        ax.scatter(
+            100 * nets.loc[none, "frac_zero"],
+            100 * nets.loc[none, "test_error"],
             marker="s",
             facecolor="w",
             edgecolor="k",
@@ -157,7 +174,8 @@ def sparsity_vs_error(nets: pd.DataFrame, fit: pd.DataFrame, path: str | os.Path
     ax.axvline(100 * GLOROT_2011_HARMLESS_SPARSITY, color="k", ls="--", lw=1, label="85% sparsity")
     if not fit.empty:
         f = fit.iloc[0]
-        xs = np.linspace(nets["frac_zero"].min(), nets["frac_zero"].max(), 200)
+        fitted = nets.loc[~collapsed, "frac_zero"]
+        xs = np.linspace(fitted.min(), fitted.max(), 200)
         ys = f["level"] + f["slope"] * np.maximum(0, xs - f["breakpoint"])
         ax.plot(100 * xs, 100 * ys, color="C3", lw=2, label="hinge fit")
         if np.isfinite(f["ci_low"]):
@@ -188,7 +206,7 @@ def training_speed(
     fig, axes = figure(1, len(models) + 1, figsize=(4.2 * (len(models) + 1), 3.8), squeeze=False)
     for j, m in enumerate(models):
         ax = axes[0, j]
-        sub = curves[(curves["model"] == m) & (curves["epoch"] > 0)]
+        sub = curves[(curves["model"] == m) & curves["train_error"].notna()]
         for act in _order(sub["activation"]):
             for _, g in sub[sub["activation"] == act].groupby("seed"):
                 ax.plot(
@@ -206,7 +224,7 @@ def training_speed(
         ax.set_yticks([1, 2, 5, 10, 20, 50, 100])
         ax.set_xlabel("epoch")
         if j == 0:
-            ax.set_ylabel("training error (%, running over epoch)")
+            ax.set_ylabel("training error (%, end of epoch)")
         ax.set_title(f"{m} (each activation at its best learning rate)")
         ax.legend(fontsize=7)
     ax = axes[0, -1]
@@ -247,21 +265,43 @@ def training_speed(
         ax.xaxis.set_major_formatter(ScalarFormatter())
         ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xticks([0.5, 1, 2, 4, 8])
-        ax.legend(fontsize=6, loc="lower right")
+        # below the panel: any spot inside may cover a ratio
+        ax.legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.2))
     ax.set_xlabel("epochs to target / ReLU's")
     return save(fig, path)
+
+
+def _ratio_vs_depth(ax, column: str, what: str, title: str, *, grads, styles) -> None:
+    """Bottom/top hidden-layer ratio ``column`` against depth, one line per activation x init."""
+    ratio = grads[grads["layer"] == 1].groupby(["activation", "init", "depth"])[column].mean()
+    for (act, init), g in ratio.groupby(level=[0, 1]):
+        ax.plot(
+            g.index.get_level_values("depth"),
+            g.to_numpy(),
+            marker="o",
+            ms=3,
+            color=_color(act),
+            ls=styles.get(init, "-"),
+            label=f"{act}, {init}",
+        )
+    ax.set_yscale("log")
+    ax.set_xlabel("hidden layers")
+    ax.set_ylabel(f"bottom / top hidden {what}")
+    ax.set_title(title)
+    ax.legend(fontsize=6, ncol=2)
 
 
 def vanishing_gradients(
     grads: pd.DataFrame, training: pd.DataFrame, path: str | os.PathLike
 ) -> list[Path]:
-    """Top row, at init: per-layer gradient norms of the deepest nets (one panel per init) and
-    the bottom/top gradient ratio against depth. Bottom row, during training: each hidden
-    layer's mean activation (sigmoid and tanh panels; Glorot & Bengio 2010 Fig. 2) and the
-    bottom/top gradient ratio per epoch."""
+    """Top row, at init: per-layer weight-gradient norms of the deepest nets (one panel per init)
+    and the bottom/top weight-gradient ratio against depth. Bottom row, during training: each
+    hidden layer's mean activation (sigmoid and tanh panels; Glorot & Bengio 2010 Fig. 2) and the
+    bottom/top gradient ratio per epoch; last, the bottom/top ratio of the back-propagated
+    gradient ``dL/dz`` at init against depth (where the table has it)."""
     deepest = grads["depth"].max()
     inits = list(dict.fromkeys(grads["init"]))
-    ncol = max(len(inits) + 1, 3)
+    ncol = max(len(inits) + 1, 4 if "delta_bottom_over_top" in grads else 3)
     fig, axes = figure(2, ncol, figsize=(3.9 * ncol, 7.4), squeeze=False)
     styles = {"torch": "-", "xavier": "--", "he": ":"}
     for j, init in enumerate(inits):
@@ -275,27 +315,8 @@ def vanishing_gradients(
         ax.set_ylabel("||dL/dW|| at init")
         ax.set_title(f"{deepest} hidden layers, init {init}")
         ax.legend(fontsize=7)
-    ax = axes[0, len(inits)]
-    ratio = (
-        grads[grads["layer"] == 1]
-        .groupby(["activation", "init", "depth"])["bottom_over_top"]
-        .mean()
-    )
-    for (act, init), g in ratio.groupby(level=[0, 1]):
-        ax.plot(
-            g.index.get_level_values("depth"),
-            g.to_numpy(),
-            marker="o",
-            ms=3,
-            color=_color(act),
-            ls=styles.get(init, "-"),
-            label=f"{act}, {init}",
-        )
-    ax.set_yscale("log")
-    ax.set_xlabel("hidden layers")
-    ax.set_ylabel("bottom / top hidden gradient norm")
-    ax.set_title("bottom vs top gradient at init")
-    ax.legend(fontsize=6, ncol=2)
+    ratio_vs_depth = functools.partial(_ratio_vs_depth, grads=grads, styles=styles)
+    ratio_vs_depth(axes[0, len(inits)], "bottom_over_top", "||dL/dW||", "weight gradient at init")
     for ax in axes[0, len(inits) + 1 :]:
         ax.set_visible(False)
     bottom = axes[1]
@@ -338,7 +359,13 @@ def vanishing_gradients(
         ax.set_ylabel("bottom / top hidden gradient norm")
         ax.set_title("bottom vs top gradient during training")
         ax.legend(fontsize=6, ncol=2)
-    for ax in bottom[3:]:
+    used_bottom = 3
+    if "delta_bottom_over_top" in grads:  # the back-propagated gradient dL/dz, same layout
+        ratio_vs_depth(
+            bottom[3], "delta_bottom_over_top", "||dL/dz||", "back-propagated gradient at init"
+        )
+        used_bottom = 4
+    for ax in bottom[used_bottom:]:
         ax.set_visible(False)
     names = {"-": "solid", "--": "dashed", ":": "dotted"}
     used = [f"{names[styles[i]]}: {i}" for i in inits if i in styles]
