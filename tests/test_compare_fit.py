@@ -371,3 +371,17 @@ def test_result_tables():
     assert list(frame["param"]) == ["g", "theta", "beta"]
     assert set(frame["unit"]) == {"Hz/nA", "nA", "1/nA"}
     assert res.aicc > res.aic
+
+
+def test_weighted_bootstrap_matches_the_known_variance_standard_errors():
+    # a rectifier above threshold with SEMs from 0.1 to 10 Hz: resampling raw residuals would
+    # lend the noisy points' residuals to the precise ones and widen every interval
+    rng = np.random.default_rng(4)
+    i = np.linspace(2.0, 6.0, 40)
+    sem = np.geomspace(0.1, 10.0, i.size)[rng.permutation(i.size)]
+    r = 20.0 * (i - 1.0) + rng.normal(0.0, sem)
+    res = fit_curve(i, r, "rectifier", sem=sem, absolute_sigma=True, bootstrap=400, seed=5)
+    assert res.success
+    for name in ("g", "theta"):
+        lo, hi = res.ci[name]
+        assert_allclose((hi - lo) / (2 * 1.96), res.stderr[name], rtol=0.3)

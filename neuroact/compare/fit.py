@@ -16,7 +16,9 @@ when ``sem`` is given, else 1):
 - Standard errors from the Jacobian at the optimum: cov = s^2 (J^T J)^-1 (pseudo-inverse), with
   s^2 = RSS/(n-k), or s^2 = 1 when ``sem`` is given and ``absolute_sigma=True``.
 - Bootstrap intervals (``bootstrap=B``): residual bootstrap -- B refits to f(I) + resampled
-  residuals, percentile intervals at ``ci_level``.
+  residuals, percentile intervals at ``ci_level``. With ``sem`` the standardised residuals
+  ``w_i e_i`` are resampled and put back on each point's own scale (``/ w_j``), so a noisy point's
+  residual is not lent to a precise one.
 
 With a robust ``loss`` ("soft_l1", "huber", "cauchy", "arctan"; scale ``f_scale`` in Hz) the
 parameters are the robust estimates; RSS, R^2 and the criteria are still computed from the
@@ -518,8 +520,9 @@ def fit_curve(
 def _bootstrap(fam, i, fitted, res, w, lo, hi, p, loss, f_scale, max_nfev, b, level, seed):
     rng = np.random.default_rng(seed)
     draws = []
+    z = w * res  # standardised residuals: exchangeable across points when sem is known
     for _ in range(b):
-        r_b = fitted + rng.choice(res, size=res.size, replace=True)
+        r_b = fitted + rng.choice(z, size=z.size, replace=True) / w
         sol, _ = _solve(fam, i, r_b, w, lo, hi, [p], loss, f_scale, max_nfev)
         if sol is not None and sol.status > 0:
             draws.append(sol.x)
