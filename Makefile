@@ -31,6 +31,7 @@ full: install
 figures: install
 	$(BIN)/neuroact figures runs/full
 	cd runs/full && find . -name '*.png' -not -path '*/jobs/*' -exec cp --parents {} ../../figures/ \;
+	cp runs/full/report.md runs/full/claims.csv runs/full/timings.json figures/
 
 lint: install
 	$(BIN)/ruff check .

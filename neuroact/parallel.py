@@ -161,3 +161,9 @@ def run_jobs(
             bar.update(1)
     frames = [results[k] for k in keys]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def threads_for(workers: int, scheduler=None) -> int | None:
+    """Torch threads per job: all cores for a serial local sweep; one when jobs run side by
+    side, in local processes or on Dask workers (which run one task per core by default)."""
+    return None if workers == 1 and scheduler is None else 1

@@ -327,13 +327,14 @@ def claim_rectifier_sparsity(t: Tables) -> Claim:
     rises_ok = None
     if hinge is not None and len(hinge):
         h = hinge.iloc[0]
-        dropped = ""
+        dropped, early_collapse = "", False
         if sweep is not None and "collapsed" in sweep and sweep["collapsed"].any():
             gone = sweep[sweep["collapsed"].astype(bool)]
-            dropped = (
-                f"; {len(gone)} networks at {_pct(gone['frac_zero'].min())} zeros or more did "
-                "not learn (chance error) and are left out"
-            )
+            lo, hi = _pct(gone["frac_zero"].min()), _pct(gone["frac_zero"].max())
+            span = lo if lo == hi else f"{lo}-{hi}"
+            dropped = f"; {len(gone)} networks at {span} zeros did not learn and are left out"
+            # a network at chance below 85% zeros is the strongest "sparsity hurts" there is
+            early_collapse = bool((gone["frac_zero"] < GLOROT_2011_HARMLESS_SPARSITY).any())
         parts.append(
             f"error starts to rise at {_pct(h['breakpoint'])} sparsity "
             f"(95% CI {_pct(h['ci_low'])}-{_pct(h['ci_high'])}, hinge fit{dropped})"
@@ -341,13 +342,18 @@ def claim_rectifier_sparsity(t: Tables) -> Claim:
         bands = t("sparsity_vs_error", "bands")
         if bands is not None and "diff_vs_below85_pct" in bands:
             for b in bands[np.isfinite(bands["diff_vs_below85_pct"])].itertuples():
+                k = int(getattr(b, "n_collapsed", 0) or 0)
                 parts.append(
                     f"{100 * b.sparsity_low:.0f}-{100 * b.sparsity_high:.0f}% zeros: "
                     f"{b.diff_vs_below85_pct:+.2f} points of error vs below 85% "
-                    f"(95% CI {b.diff_ci_low:+.2f} to {b.diff_ci_high:+.2f}, n={b.n})"
+                    f"(95% CI {b.diff_ci_low:+.2f} to {b.diff_ci_high:+.2f}, n={b.n}"
+                    + (f", {k} of them collapsed" if k else "")
+                    + ")"
                 )
         rises = bool(h["rises"]) if "rises" in h else True
-        rises_ok = not rises or bool(h["breakpoint"] >= GLOROT_2011_HARMLESS_SPARSITY - 0.05)
+        rises_ok = not early_collapse and (
+            not rises or bool(h["breakpoint"] >= GLOROT_2011_HARMLESS_SPARSITY - 0.05)
+        )
     measured = "; ".join(parts) if parts else "-"
     band_hit = any(ok)
     if band_hit and rises_ok is None:
@@ -378,7 +384,9 @@ def claim_vanishing(t: Tables) -> Claim:
     deepest = g["depth"].max()
     d = g[g["depth"] == deepest].drop_duplicates(["activation", "init", "seed"])
     # both the weight gradient dL/dW and the back-propagated dL/dz (older runs: weights only)
-    cols = [c for c in ("bottom_over_top", "delta_bottom_over_top") if c in d]
+    cols = [
+        c for c in ("bottom_over_top", "delta_bottom_over_top") if c in d and d[c].notna().all()
+    ]
     ratios = d.groupby(["activation", "init"])[cols].median()
     acts = set(ratios.index.get_level_values("activation"))
     if not {"sigmoid", "relu"} <= acts:

@@ -126,6 +126,27 @@ def test_resume_after_interruption_gives_identical_weights(small, tmp_path):
         train(dataclasses.replace(cfg, lr=0.1), data=small, checkpoint=ckpt, progress=False)
 
 
+def test_checkpoint_from_before_a_new_config_field_still_resumes(small, tmp_path):
+    # a checkpoint written before TrainConfig gained train_eval_size: the field counts as its
+    # default there, so the default config resumes and another value is refused
+    cfg = _cfg(epochs=2)
+
+    def stop(epoch, model, history):
+        if epoch == 1:
+            raise _Interrupt
+
+    ckpt = tmp_path / "old.pt"
+    with pytest.raises(_Interrupt):
+        train(cfg, data=small, checkpoint=ckpt, progress=False, on_epoch_end=stop)
+    state = load_checkpoint(ckpt)
+    del state["config"]["train_eval_size"]
+    torch.save(state, ckpt)
+    assert train(cfg, data=small, checkpoint=ckpt, progress=False).history.epoch.max() == 2
+    torch.save(state, ckpt)
+    with pytest.raises(ValueError, match=r"fields \['train_eval_size'\]"):
+        train(dataclasses.replace(cfg, train_eval_size=10), data=small, checkpoint=ckpt)
+
+
 def test_resume_from_the_epoch_0_checkpoint(small, tmp_path, monkeypatch):
     # Killed during epoch 1: only the checkpoint written after epoch 0 exists.
     import neuroact.ann.train as train_module

@@ -148,6 +148,22 @@ def test_time_to_target_interpolates_in_log_error():
         time_to_target([0], [0.5], [0], 1.5)
 
 
+def test_choose_lr_never_picks_a_diverged_rate(tmp_path):
+    search = pd.DataFrame(
+        {
+            "model": "mlp",
+            "activation": "sigmoid",
+            "lr": [0.01, 0.1],
+            "epochs_to_target": math.inf,  # neither reaches the target
+            "diverged": [False, True],
+            "final_train_error": [0.9, 0.887],  # the diverged run's last error is its epoch 0
+        }
+    )
+    assert training_speed.choose_lr(search)["lr"].tolist() == [0.01]
+    with pytest.raises(ValueError, match="seeds must not include search_seed"):
+        training_speed.run(training_speed.Config(seeds=(0, 1)), tmp_path, progress=False)
+
+
 def test_ratio_table_pairs_seeds():
     runs = pd.DataFrame(
         {

@@ -33,11 +33,3 @@ def test_sweep_on_local_cluster_resumes(tmp_path):
         out = run_jobs(cube, jobs, run, group="cube", scheduler=cluster.scheduler_address)
         assert out["x3"].tolist() == [i**3 for i in range(6)]
         assert (run.path / "jobs" / "cube" / "x=0.csv").stat().st_mtime_ns == before
-
-
-def test_training_jobs_use_one_torch_thread_beside_other_jobs():
-    from neuroact.experiments.glorot_table1 import threads_for
-
-    assert threads_for(1) is None  # serial: all cores
-    assert threads_for(2) == 1
-    assert threads_for(1, scheduler="tcp://127.0.0.1:8786") == 1  # Dask workers run in parallel

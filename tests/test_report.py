@@ -9,6 +9,7 @@ from neuroact.report import (
     SUPPORTED,
     Tables,
     claim_cortical_sparsity,
+    claim_rectifier_sparsity,
     claim_softplus,
     claim_training_speed,
     claim_vanishing,
@@ -109,3 +110,25 @@ def test_empty_folder_reports_every_claim_not_run(tmp_path):
     assert len(table) == 9 and set(table["verdict"]) == {NOT_RUN}
     text = write_report(tmp_path, profile="quick").read_text()
     assert text.count("| not run |") == 9
+
+
+def test_sparsity_claim_names_collapsed_networks_and_fails_on_early_collapse(tmp_path):
+    def net(l1, zeros, err):
+        return dict(l1=l1, frac_zero=zeros, test_error=err, collapsed=err > 0.5)
+
+    nets = [net(0.0, 0.60, 0.016), net(1e-4, 0.75, 0.016), net(1e-3, 0.90, 0.018),
+            net(2e-2, 0.9999, 0.887)]  # fmt: skip
+    hinge = [dict(breakpoint=0.93, ci_low=0.91, ci_high=0.94, rises=True, n=3)]
+    bands = [dict(sparsity_low=0.95, sparsity_high=1.0, n=1, n_collapsed=1,
+                  diff_vs_below85_pct=87.1, diff_ci_low=87.0, diff_ci_high=87.2)]  # fmt: skip
+    _write(tmp_path, "sparsity_vs_error", "networks", nets)
+    _write(tmp_path, "sparsity_vs_error", "hinge", hinge)
+    _write(tmp_path, "sparsity_vs_error", "bands", bands)
+    claim = claim_rectifier_sparsity(Tables(tmp_path))
+    assert claim.verdict == SUPPORTED
+    assert "1 networks at 100.0% zeros did not learn" in claim.measured
+    assert "1 of them collapsed" in claim.measured
+    # a network at chance below 85% zeros: sparsity did hurt there, whatever the hinge says
+    nets.append(net(5e-4, 0.80, 0.887))
+    _write(tmp_path, "sparsity_vs_error", "networks", nets)
+    assert claim_rectifier_sparsity(Tables(tmp_path)).verdict == PARTLY

@@ -6,7 +6,7 @@ import os
 import pandas as pd
 import pytest
 
-from neuroact.parallel import Job, run_jobs
+from neuroact.parallel import Job, run_jobs, threads_for
 from neuroact.results import RunFolder, atomic_path, write_csv
 
 CALLS: list[int] = []
@@ -106,3 +106,9 @@ def test_written_files_are_readable_by_others(tmp_path):
     os.umask(umask)
     path = write_csv(tmp_path / "t.csv", pd.DataFrame({"a": [1]}))
     assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # not mkstemp's owner-only 0600
+
+
+def test_training_jobs_use_one_torch_thread_beside_other_jobs():
+    assert threads_for(1) is None  # serial: all cores
+    assert threads_for(2) == 1
+    assert threads_for(1, scheduler="tcp://127.0.0.1:8786") == 1  # Dask workers run in parallel

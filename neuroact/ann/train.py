@@ -448,7 +448,11 @@ def _train(config, data, model, ckpt_path, progress, on_epoch_end) -> TrainResul
     if ckpt_path is not None and ckpt_path.is_file():
         state = load_checkpoint(ckpt_path)
         mine, theirs = config.to_dict(), dict(state["config"])
-        diff = sorted(k for k in mine if k not in _RESUME_FREE and mine[k] != theirs.get(k))
+        # a field added since the checkpoint was written counts as its default there
+        defaults = TrainConfig(dataset=config.dataset).to_dict()
+        diff = sorted(
+            k for k in mine if k not in _RESUME_FREE and mine[k] != theirs.get(k, defaults[k])
+        )
         if diff:
             raise ValueError(
                 f"checkpoint {ckpt_path} was written with a different config (fields {diff}); "

@@ -30,10 +30,9 @@ import torch
 from neuroact.experiments.glorot_table1 import (
     network_job,
     spread,
-    threads_for,
     train_job,
 )
-from neuroact.parallel import run_jobs
+from neuroact.parallel import run_jobs, threads_for
 from neuroact.results import RunFolder
 
 COLUMNS = (

@@ -23,8 +23,9 @@ Tables written
 ``history.csv``   one row per network x epoch x layer (from :meth:`TrainResult.to_frame`).
 ``networks.csv``  one row per trained network (``TrainResult.summary`` + pre-training time).
 ``table1.csv``    per dataset x activation x pre-training: mean, sd, min, max and n (seeds) of
-                  test error (%), last-epoch training error (%: a network still far above 0
-                  is limited by optimisation, not by generalisation) and sparsity, the
+                  test error (%), running training error over the last epoch (%, an upper
+                  bound of the end-of-epoch error: a network still far above 0 is limited by
+                  optimisation, not by generalisation) and sparsity, the
                   paper's value, our mean minus it, and the rank of the activation (1 = lowest
                   mean error) within its data set and pre-training setting.
 
@@ -55,7 +56,7 @@ from neuroact.ann.train import (
 )
 from neuroact.experiments.train_networks import summarize
 from neuroact.literature import GLOROT_2011_TABLE1_MNIST
-from neuroact.parallel import Job, run_jobs
+from neuroact.parallel import Job, run_jobs, threads_for
 from neuroact.results import RunFolder
 
 ACTIVATION_LABEL = {
@@ -144,7 +145,8 @@ def train_job(
         )
         start = time.perf_counter()
         with torch_settings(config.threads, config.deterministic):
-            pretrain_mlp(model, data.train_x, pre, progress=False)
+            model.to(config.device)  # pre-train where the network will be fine-tuned
+            pretrain_mlp(model, data.train_x.to(config.device), pre, progress=False)
         pre_seconds = time.perf_counter() - start
     try:
         result = train(config, data=data, model=model, checkpoint=checkpoint, progress=False)
@@ -183,12 +185,6 @@ def spread(frame: pd.DataFrame, by: list[str], values: dict[str, str]) -> pd.Dat
         n=(next(iter(values)), "count"),
     )
     return out.reset_index()
-
-
-def threads_for(workers: int, scheduler=None) -> int | None:
-    """Torch threads per job: all cores for a serial local sweep; one when jobs run side by
-    side, in local processes or on Dask workers (which run one task per core by default)."""
-    return None if workers == 1 and scheduler is None else 1
 
 
 def network_job(

@@ -35,11 +35,10 @@ import torch
 from neuroact.experiments.glorot_table1 import (
     network_job,
     network_table,
-    threads_for,
     train_job,
 )
 from neuroact.literature import GLOROT_2011_HARMLESS_SPARSITY
-from neuroact.parallel import run_jobs
+from neuroact.parallel import run_jobs, threads_for
 from neuroact.results import RunFolder
 
 

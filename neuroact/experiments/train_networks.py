@@ -32,7 +32,7 @@ from pathlib import Path
 import pandas as pd
 
 from neuroact.ann.train import TrainConfig, summary_from_frame, train
-from neuroact.parallel import Job, run_jobs
+from neuroact.parallel import Job, run_jobs, threads_for
 from neuroact.results import RunFolder
 
 SUMMARY_COLUMNS = (
@@ -187,7 +187,9 @@ def run(
         Job(
             key,
             {
-                "config": asdict(tc),
+                # one torch thread per job when jobs run side by side (unless the config says)
+                "config": asdict(tc)
+                | ({"threads": threads_for(workers, scheduler)} if tc.threads is None else {}),
                 "data_dir": None if data_dir is None else str(data_dir),
                 "checkpoint": str(ckpt / f"{key}.pt"),
             },

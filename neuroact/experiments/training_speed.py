@@ -42,8 +42,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from neuroact.experiments.glorot_table1 import network_job, threads_for, train_job
-from neuroact.parallel import Job, run_jobs
+from neuroact.experiments.glorot_table1 import network_job, train_job
+from neuroact.parallel import Job, run_jobs, threads_for
 from neuroact.results import RunFolder
 
 CHANCE_ERROR = 0.9
@@ -83,10 +83,13 @@ def run_curves(history: pd.DataFrame) -> pd.DataFrame:
     (``train_eval_error``) where the history has it, else the running error over the epoch;
     ``running_train_error`` keeps the latter."""
     cols = ["job", "model", "activation", "lr", "seed", "epoch", "train_error", "train_seconds"]
-    extra = ["train_eval_error"] if "train_eval_error" in history else []
+    extra = [c for c in ("train_eval_error", "diverged") if c in history]
     curves = history.drop_duplicates(["job", "epoch"])[cols + extra].sort_values(["job", "epoch"])
     curves = curves.rename(columns={"train_error": "running_train_error"})
-    curves["train_error"] = curves.pop(extra[0]) if extra else curves["running_train_error"]
+    evaluated = "train_eval_error" in curves
+    curves["train_error"] = (
+        curves.pop("train_eval_error") if evaluated else curves["running_train_error"]
+    )
     curves["cum_train_seconds"] = curves.groupby("job")["train_seconds"].cumsum()
     return curves.reset_index(drop=True)
 
@@ -107,6 +110,7 @@ def runs_table(curves: pd.DataFrame, target: float) -> pd.DataFrame:
                 "epochs_to_target": ep,
                 "seconds_to_target": sec,
                 "reached": bool(np.isfinite(ep)),
+                "diverged": bool(g["diverged"].iloc[0]) if "diverged" in g else False,
                 "final_train_error": float(g["train_error"].iloc[-1]),
                 "seconds_per_epoch": float(g.loc[g.epoch > 0, "train_seconds"].mean()),
             }
@@ -115,9 +119,9 @@ def runs_table(curves: pd.DataFrame, target: float) -> pd.DataFrame:
 
 
 def choose_lr(search: pd.DataFrame) -> pd.DataFrame:
-    """Per model x activation: the learning rate with the fewest epochs to target, else the
-    lowest final training error."""
-    ranked = search.sort_values(["epochs_to_target", "final_train_error"])
+    """Per model x activation: the learning rate with the fewest epochs to target, else (none
+    reached it) the lowest final training error among the runs that did not diverge."""
+    ranked = search.sort_values(["epochs_to_target", "diverged", "final_train_error"])
     return ranked.groupby(["model", "activation"], sort=False).head(1).reset_index(drop=True)
 
 
@@ -238,6 +242,11 @@ def run(
     inputs=None,
 ) -> RunFolder:
     """Learning-rate search, then the seeds at each activation's chosen rate (resumable)."""
+    if config.search_seed in config.seeds:
+        raise ValueError(
+            f"seeds must not include search_seed ({config.search_seed}): the search winner is a "
+            f"selected, fast run; got seeds={tuple(config.seeds)}"
+        )
     run_folder = RunFolder(out)
     run_folder.write_config(config)
     data_dir = str(data_dir) if data_dir is not None else None

@@ -20,7 +20,8 @@ at initialisation
     the activity scale changes with depth: ReLU under ``xavier`` halves the variance of the
     activity at every layer going up and of the back-propagated gradient going down, so the
     weight gradients (their product) stay level while ``dL/dz`` shrinks by ``2^(-1/2)`` per
-    layer; under ``he`` both stay level.
+    layer (square layers; layer 1, fed with pixels, differs); under ``he`` both stay level.
+    The effect compounds with depth: 0.5 over Glorot et al.'s 3 layers, 0.0014 over 20.
 during training
     one depth (``train_depth``) trained with plain SGD; the probes record, per epoch and layer,
     the mean gradient norm over the epoch's steps, the mean activation and the fraction of
@@ -45,10 +46,9 @@ from neuroact.ann.train import torch_settings
 from neuroact.experiments.glorot_table1 import (
     cached_data,
     network_job,
-    threads_for,
     train_job,
 )
-from neuroact.parallel import Job, run_jobs
+from neuroact.parallel import Job, run_jobs, threads_for
 from neuroact.results import RunFolder
 
 
