@@ -104,17 +104,23 @@ class _Interrupt(Exception):
     pass
 
 
+def _stop_after(last: int):
+    """An ``on_epoch_end`` that interrupts training once epoch ``last`` is saved."""
+
+    def stop(epoch, model, history):
+        if epoch == last:
+            raise _Interrupt
+
+    return stop
+
+
 def test_resume_after_interruption_gives_identical_weights(small, tmp_path):
     cfg = _cfg(epochs=3, lr_schedule="cosine", l1=1e-4)
     whole = train(cfg, data=small, checkpoint=tmp_path / "whole.pt", progress=False)
 
-    def stop(epoch, model, history):
-        if epoch == 2:
-            raise _Interrupt
-
     ckpt = tmp_path / "part.pt"
     with pytest.raises(_Interrupt):
-        train(cfg, data=small, checkpoint=ckpt, progress=False, on_epoch_end=stop)
+        train(cfg, data=small, checkpoint=ckpt, progress=False, on_epoch_end=_stop_after(2))
     assert load_checkpoint(ckpt)["epoch"] == 2
     resumed = train(cfg, data=small, checkpoint=ckpt, progress=False)
     for x, y in zip(_weights(whole.model), _weights(resumed.model), strict=True):
@@ -131,13 +137,9 @@ def test_checkpoint_from_before_a_new_config_field_still_resumes(small, tmp_path
     # default there, so the default config resumes and another value is refused
     cfg = _cfg(epochs=2)
 
-    def stop(epoch, model, history):
-        if epoch == 1:
-            raise _Interrupt
-
     ckpt = tmp_path / "old.pt"
     with pytest.raises(_Interrupt):
-        train(cfg, data=small, checkpoint=ckpt, progress=False, on_epoch_end=stop)
+        train(cfg, data=small, checkpoint=ckpt, progress=False, on_epoch_end=_stop_after(1))
     state = load_checkpoint(ckpt)
     del state["config"]["train_eval_size"]
     torch.save(state, ckpt)
