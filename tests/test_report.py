@@ -1,6 +1,7 @@
 """Claim verdicts on small hand-made tables: each branch reads the numbers it should."""
 
 import pandas as pd
+from numpy.testing import assert_allclose
 
 from neuroact.report import (
     NOT_RUN,
@@ -9,6 +10,7 @@ from neuroact.report import (
     SUPPORTED,
     Tables,
     claim_cortical_sparsity,
+    claim_pretraining,
     claim_rectifier_sparsity,
     claim_softplus,
     claim_training_speed,
@@ -132,3 +134,31 @@ def test_sparsity_claim_names_collapsed_networks_and_fails_on_early_collapse(tmp
     nets.append(net(5e-4, 0.80, 0.887))
     _write(tmp_path, "sparsity_vs_error", "networks", nets)
     assert claim_rectifier_sparsity(Tables(tmp_path)).verdict == PARTLY
+
+
+def test_pretraining_claim_reports_each_units_gain_with_its_error():
+    from neuroact.report import pretraining_gains
+
+    def row(act, pre, mean, sd, n=3):
+        return dict(dataset="mnist", activation=act, pretrain=pre, test_error_pct_mean=mean,
+                    test_error_pct_sd=sd, n=n)  # fmt: skip
+
+    rows = [row("relu", "none", 1.5, 0.06), row("relu", "dae", 1.4, 0.08),
+            row("softplus", "none", 3.3, 0.1), row("softplus", "dae", 1.6, 0.1)]  # fmt: skip
+    g = pretraining_gains(pd.DataFrame(rows)).set_index("activation")
+    se = (0.06**2 / 3 + 0.08**2 / 3) ** 0.5
+    assert_allclose(g.loc["relu", ["gain_pct", "gain_se_pct"]], [0.1, se])
+    assert_allclose(g.loc["softplus", "gain_pct"], 1.7)
+
+
+def test_pretraining_claim_verdicts(tmp_path):
+    def row(pre, mean):
+        return dict(dataset="mnist", activation="relu", pretrain=pre, test_error_pct_mean=mean,
+                    test_error_pct_sd=0.05, n=3)  # fmt: skip
+
+    _write(tmp_path, "glorot_table1", "table1", [row("none", 1.5), row("dae", 1.4)])
+    assert claim_pretraining(Tables(tmp_path)).verdict == SUPPORTED
+    _write(tmp_path, "glorot_table1", "table1", [row("none", 2.0), row("dae", 1.4)])
+    assert claim_pretraining(Tables(tmp_path)).verdict == PARTLY
+    _write(tmp_path, "glorot_table1", "table1", [row("none", 1.5)])
+    assert claim_pretraining(Tables(tmp_path)).verdict == NOT_RUN
