@@ -598,6 +598,27 @@ SECTIONS = {
 }
 
 
+# The table a reader wants beside each experiment's figures: (table, columns shown).
+KEY_TABLES = {
+    "glorot_table1": (
+        "table1",
+        ["dataset", "activation", "pretrain", "n", "test_error_pct_mean", "test_error_pct_sd",
+         "paper_test_error_pct", "diff_vs_paper_pct", "rank", "train_error_pct_mean",
+         "frac_zero_mean"],
+    ),
+    "sparsity_vs_error": (
+        "bands",
+        ["sparsity_low", "sparsity_high", "n", "n_collapsed", "test_error_pct_mean",
+         "diff_vs_below85_pct", "diff_ci_low", "diff_ci_high"],
+    ),
+    "training_speed": (
+        "ratios",
+        ["model", "activation", "lr", "n_seeds", "n_censored", "ratio_mean", "ratio_sd",
+         "ratio_min", "ratio_max", "seconds_ratio_mean"],
+    ),
+}  # fmt: skip
+
+
 def _md_escape(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
@@ -658,6 +679,15 @@ def write_report(root: str | os.PathLike, profile: str | None = None) -> Path:
         lines += [doc.replace("\n", " "), ""]
         if name in timings:
             lines += [f"Wall time: {timings[name]:.0f} s.", ""]
+        if name in KEY_TABLES and (folder / f"{KEY_TABLES[name][0]}.csv").is_file():
+            table, cols = KEY_TABLES[name]
+            frame = pd.read_csv(folder / f"{table}.csv")
+            lines += [
+                f"`{name}/{table}.csv`:",
+                "",
+                _markdown_table(frame[[c for c in cols if c in frame]]),
+                "",
+            ]
         for png in sorted(folder.glob("*.png")):
             lines += [f"![{png.stem}]({name}/{png.name})", ""]
     text = "\n".join(lines) + "\n"

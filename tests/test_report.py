@@ -162,3 +162,12 @@ def test_pretraining_claim_verdicts(tmp_path):
     assert claim_pretraining(Tables(tmp_path)).verdict == PARTLY
     _write(tmp_path, "glorot_table1", "table1", [row("none", 1.5)])
     assert claim_pretraining(Tables(tmp_path)).verdict == NOT_RUN
+
+
+def test_report_shows_the_key_table_beside_the_figures(tmp_path):
+    rows = [dict(dataset="mnist", activation="relu", pretrain="none", n=3,
+                 test_error_pct_mean=1.51, test_error_pct_sd=0.06, unshown=7)]  # fmt: skip
+    _write(tmp_path, "glorot_table1", "table1", rows)
+    text = write_report(tmp_path, profile="full").read_text()
+    assert "`glorot_table1/table1.csv`:" in text and "| mnist | relu | none | 3 | 1.51 |" in text
+    assert "unshown" not in text
