@@ -122,6 +122,14 @@ def glorot_table1(nets: pd.DataFrame, table: pd.DataFrame, path: str | os.PathLi
     return save(fig, path)
 
 
+def _log_percent_axis(ax, ticks: list[float]) -> None:
+    """A log y axis labelled with plain percentages at ``ticks``."""
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+    ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.set_yticks(ticks)
+
+
 def sparsity_vs_error(nets: pd.DataFrame, fit: pd.DataFrame, path: str | os.PathLike) -> list[Path]:
     """Test error against the exact-zero fraction of rectifier networks (one dot per network,
     colour = L1 weight; crosses: collapsed networks, left out of the fit), the hinge fit with
@@ -190,7 +198,7 @@ def sparsity_vs_error(nets: pd.DataFrame, fit: pd.DataFrame, path: str | os.Path
         ax.axvline(100 * f["breakpoint"], color="C3", lw=1)
     ax.set_xlabel("hidden units at exactly 0 (%, mean over layers)")
     # log scale: a collapsed network at ~90% error must not flatten the 1-3% differences
-    ax.set_yscale("log")
+    _log_percent_axis(ax, [1, 2, 5, 10, 20, 50, 100])
     ax.set_ylabel("test error (%, log scale)")
     ax.set_title("Does sparsity hurt? Rectifier MLPs with an L1 activation penalty")
     ax.legend(fontsize=7, loc="upper left")
@@ -218,13 +226,12 @@ def training_speed(
                     label=act if g["seed"].iloc[0] == sub["seed"].min() else None,
                 )
         ax.axhline(100 * target, color="k", ls="--", lw=1, label="target")
-        ax.set_yscale("log")
-        ax.yaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
-        ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
-        ax.set_yticks([1, 2, 5, 10, 20, 50, 100])
+        _log_percent_axis(ax, [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100])
+        ax.set_ylim(bottom=0.05)
         ax.set_xlabel("epoch")
         if j == 0:
-            ax.set_ylabel("training error (%, end of epoch)")
+            # log scale: an error of exactly 0 leaves the panel at the bottom
+            ax.set_ylabel("training error (%, end of epoch; 0 off the axis)")
         ax.set_title(f"{m} (each activation at its best learning rate)")
         ax.legend(fontsize=7)
     ax = axes[0, -1]
