@@ -3,7 +3,8 @@
 Sub-commands
 ------------
 run        run the experiments (quick or full profile) into one folder and write the report
-figures    redraw every figure of a run folder from its tables (no simulation, no training)
+figures    redraw every figure and the report of a run folder from its tables (no simulation,
+           no training)
 fit        fit activation families to a table of measured f-I curves
 """
 
@@ -67,7 +68,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _add_figures(sub) -> None:
-    p = sub.add_parser("figures", help="redraw every figure of a run folder from its tables")
+    p = sub.add_parser(
+        "figures", help="redraw every figure (and the report) of a run folder from its tables"
+    )
     p.add_argument("run_dir", help="a folder written by `neuroact run` (or by one experiment)")
     p.set_defaults(func=_cmd_figures)
 

@@ -70,7 +70,9 @@ def run_all(
 
 
 def redraw(run_dir: str | os.PathLike) -> list[Path]:
-    """Redraw every figure under ``run_dir`` (a main-job folder or one experiment's folder)."""
+    """Redraw every figure under ``run_dir`` (a main-job folder or one experiment's folder);
+    in a main-job folder, also rewrite ``claims.csv`` and ``report.md`` from its tables (the
+    report's path comes last in the returned list)."""
     root = Path(run_dir)
     if not root.is_dir():
         raise FileNotFoundError(f"run_dir {str(root)!r} is not a folder")
@@ -93,4 +95,9 @@ def redraw(run_dir: str | os.PathLike) -> list[Path]:
                 f"{list(experiments.EXPERIMENTS)}"
             )
         paths += experiments.get(name).draw(RunFolder(folder))
+    if not config_here.is_file():
+        from neuroact.report import write_report
+
+        meta = RunFolder(root).read_json("metadata") if (root / "metadata.json").is_file() else {}
+        paths.append(write_report(root, profile=meta.get("profile")))
     return paths

@@ -60,8 +60,10 @@ def test_killed_run_resumes_without_recomputing(tmp_path):
     row = claims[claims["experiments"].str.contains("sparsity_vs_error")].iloc[0]
     assert row["verdict"] != "not run" and "sparsity" in row["measured"]
     # Figures are redrawn from tables alone.
-    pngs = redraw(out)
-    assert pngs and all(Path(p).is_file() for p in pngs)
+    (out / "report.md").unlink()
+    paths = redraw(out)
+    assert paths and all(Path(p).is_file() for p in paths)
+    assert paths[-1] == out / "report.md" and "profile: **quick**" in paths[-1].read_text().lower()
 
 
 def test_unknown_profile_and_experiment(tmp_path):
