@@ -48,8 +48,9 @@ def glorot_table1(nets: pd.DataFrame, table: pd.DataFrame, path: str | os.PathLi
         ax_err, ax_sp = axes[0, j], axes[1, j]
         sub = nets[nets["dataset"] == ds]
         tab = table[table["dataset"] == ds]
-        for k, pre in enumerate(pretrains):
-            offset = (k - (len(pretrains) - 1) / 2) * width
+        here = [pre for pre in pretrains if (sub["pretrain"] == pre).any()]  # centred bars
+        for k, pre in enumerate(here):
+            offset = (k - (len(here) - 1) / 2) * width
             for i, act in enumerate(acts):
                 pts = sub[(sub["activation"] == act) & (sub["pretrain"] == pre)]
                 if pts.empty:
