@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -94,7 +95,10 @@ def redraw(run_dir: str | os.PathLike) -> list[Path]:
                 f"cannot tell which experiment wrote {folder}; rename it to one of "
                 f"{list(experiments.EXPERIMENTS)}"
             )
-        paths += experiments.get(name).draw(RunFolder(folder))
+        try:
+            paths += experiments.get(name).draw(RunFolder(folder))
+        except FileNotFoundError as err:  # a copy of a run without its bulky tables
+            warnings.warn(f"{name}: figures not redrawn, a table is missing ({err})", stacklevel=2)
     if not config_here.is_file():
         from neuroact.report import write_report
 

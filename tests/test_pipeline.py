@@ -71,3 +71,13 @@ def test_unknown_profile_and_experiment(tmp_path):
         run_all("medium", tmp_path)
     with pytest.raises(ValueError, match="unknown experiment"):
         run_all("quick", tmp_path, only=["nope"])
+
+
+def test_redraw_of_a_copy_without_bulky_tables_still_writes_the_report(tmp_path):
+    # results/full keeps the small tables only: figures needing the others are skipped
+    folder = tmp_path / "sparsity_vs_error"
+    folder.mkdir()
+    (folder / "config.json").write_text("{}")
+    with pytest.warns(UserWarning, match="sparsity_vs_error: figures not redrawn"):
+        paths = redraw(tmp_path)
+    assert paths == [tmp_path / "report.md"] and (tmp_path / "claims.csv").is_file()

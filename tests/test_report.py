@@ -2,6 +2,7 @@
 
 import pandas as pd
 from numpy.testing import assert_allclose
+from scipy import stats
 
 from neuroact.report import (
     NOT_RUN,
@@ -101,10 +102,16 @@ def test_vanishing_claim_needs_the_backpropagated_gradient_level_too(tmp_path):
     _write(tmp_path, "vanishing_gradients", "grads_at_init", rows)
     claim = claim_vanishing(Tables(tmp_path))
     assert claim.verdict == PARTLY and "dL/dz" in claim.measured
+    # level under He but not under Xavier (the paper's init): still only partly
     rows += [row("sigmoid", "he", 1e-5, 1e-5), row("relu", "he", 0.7, 1.0)]
     _write(tmp_path, "vanishing_gradients", "grads_at_init", rows)
     claim = claim_vanishing(Tables(tmp_path))
-    assert claim.verdict == SUPPORTED and "he init only" in claim.why
+    assert claim.verdict == PARTLY and "he init only" in claim.why
+    # level under both normalised inits; the old init may shrink ReLU's gradients too
+    rows[1] = row("relu", "xavier", 1.0, 0.8)
+    rows += [row("sigmoid", "torch", 1e-8, 1e-8), row("relu", "torch", 1e-3, 1e-4)]
+    _write(tmp_path, "vanishing_gradients", "grads_at_init", rows)
+    assert claim_vanishing(Tables(tmp_path)).verdict == SUPPORTED
 
 
 def test_empty_folder_reports_every_claim_not_run(tmp_path):
@@ -148,6 +155,10 @@ def test_pretraining_claim_reports_each_units_gain_with_its_error():
     g = pretraining_gains(pd.DataFrame(rows)).set_index("activation")
     se = (0.06**2 / 3 + 0.08**2 / 3) ** 0.5
     assert_allclose(g.loc["relu", ["gain_pct", "gain_se_pct"]], [0.1, se])
+    # Welch-Satterthwaite df and the t interval (scipy's t quantile at those df)
+    df = se**4 / ((0.06**2 / 3) ** 2 / 2 + (0.08**2 / 3) ** 2 / 2)
+    assert_allclose(g.loc["relu", "df"], df)
+    assert_allclose(g.loc["relu", "ci_high"] - 0.1, stats.t.ppf(0.975, df) * se)
     assert_allclose(g.loc["softplus", "gain_pct"], 1.7)
 
 
@@ -162,6 +173,11 @@ def test_pretraining_claim_verdicts(tmp_path):
     assert claim_pretraining(Tables(tmp_path)).verdict == PARTLY
     _write(tmp_path, "glorot_table1", "table1", [row("none", 1.5)])
     assert claim_pretraining(Tables(tmp_path)).verdict == NOT_RUN
+    # another unit that gains as little: the advantage is not the rectifier's own
+    tanh = [dict(r, activation="tanh") for r in (row("none", 1.8), row("dae", 1.68))]
+    _write(tmp_path, "glorot_table1", "table1", [row("none", 1.5), row("dae", 1.4), *tanh])
+    claim = claim_pretraining(Tables(tmp_path))
+    assert claim.verdict == PARTLY and "no less than for tanh" in claim.why
 
 
 def test_report_shows_the_key_table_beside_the_figures(tmp_path):
