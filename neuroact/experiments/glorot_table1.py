@@ -256,7 +256,7 @@ PROFILES = {
         eval_limit=1000,
         threads=1,
     ),
-    # Cut against the paper to fit about 50 minutes of the 2-hour full run: 20 epochs of
+    # Cut against the paper to fit about an hour of the 2-hour full run: 20 epochs of
     # minibatch 100 (the paper: minibatch 10 with early stopping), 3 seeds per block, and no
     # sigmoid (not in the paper's Table 1). One MNIST seed of the three units is ~10 minutes.
     "full": Config(activations=("relu", "softplus", "tanh"), epochs=20),
