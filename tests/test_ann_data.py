@@ -64,7 +64,7 @@ def test_parse_idx_decodes_and_rejects_bad_headers():
         data.parse_idx(b"\x00\x00\x08\x01\x00\x00\x00\x05\x01\x02")
 
 
-def test_tiny_set_loads_with_the_fixed_split(tiny):
+def test_tiny_set_loads_with_the_fixed_split(tiny, monkeypatch):
     full = load_dataset("mnist", tiny, "train_full")
     train, val = load_dataset("mnist", tiny, "train"), load_dataset("mnist", tiny, "val")
     test = load_dataset("mnist", tiny, "test")
@@ -81,6 +81,8 @@ def test_tiny_set_loads_with_the_fixed_split(tiny):
     (tiny.parent / "parent").mkdir()
     (tiny.parent / "parent" / "mnist").symlink_to(tiny)
     assert_array_equal(load_dataset("mnist", tiny.parent / "parent", "test").images, test.images)
+    monkeypatch.setenv(data.DATA_DIR_ENV, str(tiny.parent / "parent"))
+    assert load_dataset("mnist", split="test").source == str(tiny.parent / "parent" / "mnist")
 
 
 def test_changed_content_names_the_file(tiny):
