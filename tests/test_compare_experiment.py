@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 
 import numpy as np
@@ -20,11 +19,10 @@ from neuroact.compare.bio_activation import (
 )
 from neuroact.compare.contrast import build_contrast, literature_rows
 from neuroact.compare.curves import lif
+from neuroact.paths import measured_fi_table
 from neuroact.results import RunFolder
 
-DATA = Path(
-    os.environ.get("NEUROACT_DATA_DIR", Path(__file__).parents[1] / ".." / "shared" / "data")
-)
+DATA = measured_fi_table().parents[1]  # a folder holding fi-measured/ (the package's, at least)
 
 
 # --- biological activations ------------------------------------------------------------------

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,11 +11,9 @@ from numpy.testing import assert_allclose
 
 from neuroact.compare.curves import lif, rectifier
 from neuroact.compare.measured import fit_cells, read_fi_table
+from neuroact.paths import measured_fi_table
 
-DATA = Path(
-    os.environ.get("NEUROACT_DATA_DIR", Path(__file__).parents[1] / ".." / "shared" / "data")
-)
-BBP = DATA / "fi-measured" / "bbp_sscx_rat_L5TPC_fI_per_sweep_44cells.csv"
+BBP = measured_fi_table()  # the 44 rat L5 cells: the package copy unless a data folder has one
 
 
 def _synthetic_table(seed: int = 0) -> pd.DataFrame:

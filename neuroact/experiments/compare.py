@@ -38,9 +38,9 @@ import pandas as pd
 
 from neuroact.compare.fit import CURRENT_DENSITY_UNITS, CURRENT_UNITS, fit_families
 from neuroact.parallel import Job, run_jobs
+from neuroact.paths import find_file
 from neuroact.results import RunFolder
 
-DATA_ENV = "NEUROACT_DATA_DIR"
 FAMILIES = ("rectifier", "softplus", "logistic", "power_law", "lif")
 
 
@@ -108,14 +108,6 @@ def _unit(name: str) -> str:
     if name not in CURRENT_UNITS and name not in CURRENT_DENSITY_UNITS:
         raise ValueError(f"current unit {name!r} of the f-I table is not a known current unit")
     return name
-
-
-def _data_dir(data_dir) -> Path:
-    if data_dir is not None:
-        return Path(data_dir)
-    if os.environ.get(DATA_ENV):
-        return Path(os.environ[DATA_ENV])
-    return Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 
 
 # --- step 1: simulated curves ----------------------------------------------------------------
@@ -394,7 +386,7 @@ def run(
         folder.write_table("sim_fits", fits)
     sim_fits = folder.read_table("sim_fits")
 
-    measured = _data_dir(data_dir) / config.measured_file
+    measured = find_file(config.measured_file, data_dir)  # the package copy by default
     if not folder.has("measured_summary.csv") and measured.exists():
         curves = read_fi_table(
             measured,
