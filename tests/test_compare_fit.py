@@ -13,10 +13,10 @@ from neuroact.compare.curves import (
     Family,
     get_family,
     lif,
-    logistic,
     power_law,
-    rectifier,
     register_family,
+    relu,
+    sigmoid,
     softplus,
 )
 from neuroact.compare.fit import fit_curve, fit_families
@@ -35,9 +35,9 @@ def _lif_data():
 
 def test_family_formulas_at_known_points():
     i = np.array([0.0, 1.0, 3.0])
-    assert_allclose(rectifier(i, 2.0, 1.0), [0, 0, 4])
+    assert_allclose(relu(i, 2.0, 1.0), [0, 0, 4])
     assert_allclose(power_law(i, 2.0, 1.0, 2.0), [0, 0, 8])
-    assert_allclose(logistic(np.array([1.0]), 10.0, 1.0, 0.5), [5.0])
+    assert_allclose(sigmoid(np.array([1.0]), 10.0, 1.0, 0.5), [5.0])
     # softplus: at I = theta the value is g ln2 / beta; far above it tends to the rectifier
     assert_allclose(softplus(np.array([1.0]), 2.0, 1.0, 4.0), [2 * np.log(2) / 4])
     assert_allclose(softplus(np.array([101.0]), 2.0, 1.0, 4.0), [200.0])
@@ -57,14 +57,14 @@ def test_lif_family_matches_theory_oracle():
     assert_allclose(lif(CURRENT_NA, *LIF_TRUE.values()), expected, rtol=1e-12)
 
 
-@pytest.mark.parametrize("name", ["rectifier", "softplus", "logistic", "power_law", "lif"])
+@pytest.mark.parametrize("name", ["relu", "softplus", "sigmoid", "power_law", "lif"])
 def test_analytic_jacobians_match_finite_differences(name):
     fam = get_family(name)
     i = np.linspace(0.2, 5.0, 13)
     p = {
-        "rectifier": [20.0, 1.3],
+        "relu": [20.0, 1.3],
         "softplus": [20.0, 1.3, 3.0],
-        "logistic": [100.0, 2.0, 0.7],
+        "sigmoid": [100.0, 2.0, 0.7],
         "power_law": [15.0, 1.3, 1.5],
         "lif": [0.01, 0.002, 1.5],
     }[name]
@@ -110,7 +110,7 @@ def test_registry_accepts_new_family_and_rejects_duplicates():
 
 def test_noiseless_lif_ranked_by_aic_and_parameters_recovered():
     i, r = _lif_data()
-    comp = fit_families(i, r, ["rectifier", "softplus", "lif"], criterion="aic")
+    comp = fit_families(i, r, ["relu", "softplus", "lif"], criterion="aic")
     ranked = [res.family for res in comp.ranked]
     assert ranked[0] == "lif"
     assert all(res.success for res in comp.results)
@@ -161,7 +161,7 @@ def test_lif_parameters_from_noisy_samples_within_stderr():
     ],
 )
 @pytest.mark.parametrize(
-    "family", sorted(["rectifier", "softplus", "logistic", "power_law", "lif"])
+    "family", sorted(["relu", "softplus", "sigmoid", "power_law", "lif"])
 )
 def test_unfittable_data_give_failed_result_with_reason(rate, reason, family):
     res = fit_curve(CURRENT_NA, rate, family)
@@ -174,7 +174,7 @@ def test_unfittable_data_give_failed_result_with_reason(rate, reason, family):
 def test_too_few_points_and_single_current():
     res = fit_curve([1.0, 2.0, 3.0], [0.0, 1.0, 2.0], "softplus")
     assert not res.success and "too few points" in res.message
-    res = fit_curve([2.0] * 6, [0, 1, 2, 3, 4, 5], "rectifier")
+    res = fit_curve([2.0] * 6, [0, 1, 2, 3, 4, 5], "relu")
     assert not res.success and "distinct currents" in res.message
 
 
@@ -187,17 +187,17 @@ def test_lif_cannot_fit_currents_all_below_zero():
 def test_extreme_values_do_not_raise():
     i = np.linspace(0, 1e12, 20)
     for fam in FAMILIES:
-        res = fit_curve(i, rectifier(i, 1e-9, 3e11), fam)
+        res = fit_curve(i, relu(i, 1e-9, 3e11), fam)
         assert isinstance(res.success, bool)
 
 
 def test_bad_arguments_raise_clear_errors():
     with pytest.raises(ValueError, match="loss"):
-        fit_curve(CURRENT_NA, CURRENT_NA, "rectifier", loss="l3")
+        fit_curve(CURRENT_NA, CURRENT_NA, "relu", loss="l3")
     with pytest.raises(ValueError, match="same length"):
-        fit_curve(CURRENT_NA, CURRENT_NA[:-1], "rectifier")
+        fit_curve(CURRENT_NA, CURRENT_NA[:-1], "relu")
     with pytest.raises(ValueError, match="current_unit"):
-        fit_curve(CURRENT_NA, CURRENT_NA, "rectifier", current_unit="furlong")
+        fit_curve(CURRENT_NA, CURRENT_NA, "relu", current_unit="furlong")
     with pytest.raises(ValueError, match="criterion"):
         fit_families(CURRENT_NA, CURRENT_NA, criterion="r2")
 
@@ -207,21 +207,21 @@ def test_bad_arguments_raise_clear_errors():
 
 def test_robust_loss_resists_outliers():
     i = np.linspace(0, 4, 30)
-    r = rectifier(i, 20.0, 1.0)
+    r = relu(i, 20.0, 1.0)
     r[[20, 25]] += 60.0  # two artefacts
-    plain = fit_curve(i, r, "rectifier")
-    robust = fit_curve(i, r, "rectifier", loss="soft_l1", f_scale=1.0)
+    plain = fit_curve(i, r, "relu")
+    robust = fit_curve(i, r, "relu", loss="soft_l1", f_scale=1.0)
     assert abs(robust.params["g"] - 20.0) < 0.2
     assert abs(plain.params["g"] - 20.0) > abs(robust.params["g"] - 20.0)
 
 
 def test_sem_weights_down_weight_uncertain_points():
     i = np.linspace(0, 4, 30)
-    r = rectifier(i, 20.0, 1.0)
+    r = relu(i, 20.0, 1.0)
     sem = np.full(30, 0.5)
     r[-3:] += 15.0
     sem[-3:] = 50.0  # the corrupted points are declared very uncertain
-    res = fit_curve(i, r, "rectifier", sem, absolute_sigma=True)
+    res = fit_curve(i, r, "relu", sem, absolute_sigma=True)
     assert res.params["g"] == pytest.approx(20.0, rel=0.02)
 
 
@@ -251,9 +251,9 @@ PROPERTY = settings(
 )
 def test_property_rectifier_fitted_back(g, theta, noise, seed):
     i = np.linspace(0.0, 4.0, 25)
-    r = rectifier(i, g, theta)
+    r = relu(i, g, theta)
     r = r + np.random.default_rng(seed).normal(0, noise * r.max(), r.size)
-    res = fit_curve(i, r, "rectifier")
+    res = fit_curve(i, r, "relu")
     assert res.success
     _within_errors(res, g=g, theta=theta)
     if noise == 0:
@@ -279,7 +279,7 @@ def test_property_lif_fitted_back(tau, t_ref, i_th, seed):
 
 @PROPERTY
 @given(
-    family=st.sampled_from(["softplus", "logistic", "power_law"]),
+    family=st.sampled_from(["softplus", "sigmoid", "power_law"]),
     theta=st.floats(0.8, 2.0),
     shape=st.floats(0.3, 1.0),
     seed=st.integers(0, 2**16),
@@ -288,7 +288,7 @@ def test_property_smooth_families_fit_their_own_data(family, theta, shape, seed)
     i = np.linspace(0.0, 4.0, 40)
     params = {
         "softplus": (30.0, theta, 2.0 + 8.0 * shape),
-        "logistic": (80.0, theta, 0.2 + 0.5 * shape),
+        "sigmoid": (80.0, theta, 0.2 + 0.5 * shape),
         "power_law": (10.0, theta, 1.0 + shape),
     }[family]
     fam = get_family(family)
@@ -344,8 +344,8 @@ def test_brian2_quantities_are_converted():
     with pytest.raises(TypeError, match="frequency"):
         fit_curve(i * b2.nA, r * b2.second, "lif")
     # current densities (the HH model's uA/cm2) convert between density units
-    dens = fit_curve(i * b2.uA / b2.cm**2, r, "rectifier", current_unit="uA/cm2")
-    plain = fit_curve(i, r, "rectifier")
+    dens = fit_curve(i * b2.uA / b2.cm**2, r, "relu", current_unit="uA/cm2")
+    plain = fit_curve(i, r, "relu")
     assert dens.params["theta"] == pytest.approx(plain.params["theta"], rel=1e-6)
 
 
@@ -380,7 +380,7 @@ def test_weighted_bootstrap_matches_the_known_variance_standard_errors():
     i = np.linspace(2.0, 6.0, 40)
     sem = np.geomspace(0.1, 10.0, i.size)[rng.permutation(i.size)]
     r = 20.0 * (i - 1.0) + rng.normal(0.0, sem)
-    res = fit_curve(i, r, "rectifier", sem=sem, absolute_sigma=True, bootstrap=400, seed=5)
+    res = fit_curve(i, r, "relu", sem=sem, absolute_sigma=True, bootstrap=400, seed=5)
     assert res.success
     for name in ("g", "theta"):
         lo, hi = res.ci[name]

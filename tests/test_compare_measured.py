@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from neuroact.compare.curves import lif, rectifier
+from neuroact.compare.curves import lif, relu
 from neuroact.compare.measured import fit_cells, read_fi_table
 
 DATA = Path(
@@ -93,7 +93,7 @@ def test_fit_cells_recovers_lif_thresholds_of_synthetic_cells():
         duration_unit="s",
         current_unit="nA",
     )
-    fits = fit_cells(curves, ["rectifier", "softplus", "lif"], progress=False)
+    fits = fit_cells(curves, ["relu", "softplus", "lif"], progress=False)
     lif_rows = fits.table[fits.table.family == "lif"].set_index("cell_id")
     assert lif_rows["success"].all()
     # currents are 0.2 nA apart: the threshold is known to within one step
@@ -123,11 +123,11 @@ def test_a_cell_that_never_fires_gets_failed_rows_not_an_exception():
         {
             "cell": ["silent"] * 10 + ["ok"] * 10,
             "I": np.r_[i, i],
-            "rate": np.r_[np.zeros(10), rectifier(i, 50.0, 0.3)],
+            "rate": np.r_[np.zeros(10), relu(i, 50.0, 0.3)],
         }
     )
     curves = read_fi_table(table, cell_col="cell", current_col="I", rate_col="rate")
-    fits = fit_cells(curves, ["rectifier", "lif"], progress=False)
+    fits = fit_cells(curves, ["relu", "lif"], progress=False)
     silent = fits.table[fits.table.cell_id == "silent"]
     assert not silent["success"].any()
     assert silent["message"].str.contains("all rates are zero").all()
@@ -151,7 +151,7 @@ def test_all_44_measured_cells_fitted():
     # the measured curves are monotone and smooth: every family explains most of the variance
     assert (summary["median_r2"] > 0.9).all()
     # thresholds (pA) lie inside the measured current range of each cell
-    rect = fits.table[fits.table.family == "rectifier"].set_index("cell_id")
+    rect = fits.table[fits.table.family == "relu"].set_index("cell_id")
     span = curves.data.groupby("cell_id")["current"].agg(["min", "max"])
     assert (rect["theta"] < span.loc[rect.index, "max"]).all()
 
@@ -187,7 +187,7 @@ def test_fit_command_writes_fits_and_figure(tmp_path, capsys):
             "--current-unit",
             "nA",
             "--families",
-            "rectifier",
+            "relu",
             "softplus",
             "lif",
             "--out",
@@ -247,5 +247,5 @@ def test_sem_weighted_fits_survive_currents_stepped_once():
         current_unit="pA",
         repeats="mean",
     )
-    fits = fit_cells(curves, families=("rectifier",), use_sem=True, progress=False)
+    fits = fit_cells(curves, families=("relu",), use_sem=True, progress=False)
     assert fits.table["success"].all()

@@ -49,6 +49,7 @@ import pandas as pd
 from scipy.optimize import least_squares
 
 from neuroact.compare.curves import Family, get_family, resolve_families
+from neuroact.vocabulary import canonical
 
 __all__ = [
     "FitResult",
@@ -556,9 +557,11 @@ class FamilyComparison:
         return ranked[0] if ranked and ranked[0].success else None
 
     def __getitem__(self, family: str) -> FitResult:
-        for r in self.results:
-            if r.family == family:
-                return r
+        """The fit of ``family`` (a key or an alias such as ``"rectifier"``)."""
+        for name in (family, canonical(family)):
+            for r in self.results:
+                if r.family == name:
+                    return r
         raise KeyError(family)
 
     def to_frame(self) -> pd.DataFrame:
