@@ -229,6 +229,39 @@ def _fake_fi_run(path: Path) -> Path:
     return path
 
 
+def test_config_stores_family_keys_and_refuses_unknown_families():
+    from neuroact.experiments import compare
+
+    config = compare.Config(families=("rectifier", "Logistic", "lif"))
+    assert config.families == ("relu", "sigmoid", "lif")
+    assert compare.PROFILES["quick"].families == ("relu", "softplus", "sigmoid", "power_law", "lif")
+    with pytest.raises(ValueError, match="unknown family 'relu9'"):
+        compare.Config(families=("relu9",))
+
+
+def test_bio_units_are_train_config_fields():
+    from neuroact.ann.train import TrainConfig
+    from neuroact.experiments import compare
+
+    bio = pd.DataFrame(
+        [
+            {"activation": "soft_lif", "tau": 0.01, "t_ref": 0.002, "gamma": 0.05},
+            {"activation": "bio_softplus", "sharpness": 18.5},
+        ]
+    )
+    units = compare.bio_units(bio)
+    assert units["soft_lif"]["activation_params"] == pytest.approx(
+        {"tau": 0.01, "t_ref": 0.002, "gamma": 0.05}
+    )
+    assert units["bio_softplus"] == {"activation": "softplus", "activation_params": {"beta": 18.5}}
+    config = TrainConfig(dataset="mnist-subset", widths=(4,), **units["bio_softplus"])
+    assert config.activation == "softplus" and config.activation_params == {"beta": 18.5}
+    curves = compare.activation_curves(bio, x=[0.0, 1.0]).set_index(["activation", "x"])["y"]
+    assert curves[("bio_softplus", 0.0)] == pytest.approx(math.log(2) / 18.5, rel=1e-6)
+    assert curves[("soft_lif", 1.0)] == pytest.approx(1.0, rel=0.01)  # f(1) ~ 1
+    assert curves[("relu", 1.0)] == 1.0
+
+
 @pytest.mark.slow
 def test_compare_experiment_end_to_end(tmp_path):
     from neuroact.experiments import compare

@@ -6,10 +6,17 @@ units are given by the caller, so any lab's table in that shape works::
 
     curves = read_fi_table("steps.csv", cell_col="cell", current_col="I_pA",
                            current_unit="pA", count_col="n_spikes", duration=2000)
-    fits = fit_cells(curves, families=["rectifier", "softplus", "lif"])
+    fits = fit_cells(curves, families=["relu", "softplus", "lif"])
     fits.table        # one row per cell x family
+    fits.parameters() # one row per cell x family x parameter, with its unit and SE
     fits.winners()    # the best family of each cell (by AIC unless told otherwise)
     fits.summary()    # per family: wins, success count, median R^2
+
+Every check of the input runs in :func:`read_fi_table` before anything is fitted (see
+:mod:`neuroact.compare.tables`): a file that is not a table, a query that selects nothing or
+names a missing column, missing or non-numeric values, durations <= 0 and negative rates
+(unless ``allow_negative_rates=True``, for baseline-subtracted tables) raise ``ValueError``
+with one line naming the culprit.
 
 Repeated currents. By default (``repeats="keep"``) every sweep is its own data point: a
 current stepped twice counts twice in the least squares, which is the right weighting when the

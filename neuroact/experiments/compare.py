@@ -12,14 +12,19 @@ Steps (each writes its tables; a rerun skips the steps whose tables exist):
    works): ``measured_fits.csv``, ``measured_winners.csv``, ``measured_summary.csv`` (wins and
    median R^2 per family), ``measured_points.csv``.
 3. **Biological activations.** ``soft_lif`` (Hunsberger & Eliasmith 2015) from the ``lif``-family
-   fit of the curve ``soft_lif_source`` and ``bio_softplus`` from the ``softplus`` fit of
-   ``softplus_source`` (see :mod:`neuroact.compare.bio_activation`); ``bio_activations.csv``
-   (their parameters) and ``bio_activation_curves.csv``. The MLP of ``train`` is trained with
-   each of ``train_activations`` (the bio units and reference units) as resumable jobs:
+   fit of the curve ``soft_lif_source`` and ``bio_softplus`` (the softplus unit with the
+   sharpness of the ``softplus`` fit of ``softplus_source``; see
+   :mod:`neuroact.compare.bio_activation`); ``bio_activations.csv`` (their parameters) and
+   ``bio_activation_curves.csv``. The MLP of ``train`` is trained with each of
+   ``train_activations`` (the bio units and reference units) as resumable jobs, each built
+   from its ``TrainConfig`` alone (``activation`` and ``activation_params``):
    ``bio_history.csv`` and ``bio_training_summary.csv`` (test error and sparsity).
 4. **Contrast.** ``contrast.csv`` (:func:`neuroact.compare.contrast.build_contrast`): literature
    bands, the networks of a ``population_sparsity`` run and of a ``train_networks`` run when
    given in ``inputs``, and the bio-activation networks of step 3.
+
+Families and units go by the keys of :mod:`neuroact.vocabulary` (``relu``, ``sigmoid``, ...);
+``Config`` also takes the aliases (``rectifier``, ``logistic``) and stores the keys.
 
 Figures: ``sim_fits.png``, ``measured_fits.png``, ``measured_summary.png``,
 ``bio_activations.png``, ``contrast.png``, ``accuracy_sparsity.png``.
