@@ -17,6 +17,28 @@ from collections.abc import Sequence
 from neuroact import __version__
 
 
+def _workers_arg(text: str) -> int:
+    from neuroact.parallel import check_workers
+
+    try:
+        check_workers(int(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be a positive integer or -1 (all cores); got {text!r}"
+        ) from None
+    return int(text)
+
+
+def _assignment_arg(text: str) -> str:
+    from neuroact.config import parse_assignment
+
+    try:
+        parse_assignment(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    return text
+
+
 def _add_run(sub) -> None:
     from neuroact.experiments import EXPERIMENTS
 
@@ -24,15 +46,17 @@ def _add_run(sub) -> None:
         "run",
         help="run the experiments and write the comparison report",
         description="Run the experiments in dependency order into OUT/<experiment>/ and write "
-        "OUT/report.md. Rerunning with the same OUT resumes: finished work is not redone.",
+        "OUT/report.md. Rerunning with the same OUT resumes: finished work is not redone. "
+        "--config and --set change fields of the profile's Config of each experiment; "
+        "each experiment's config.json records the Config it ran with.",
     )
-    p.add_argument("--profile", choices=("quick", "full"), default="quick")
+    p.add_argument("--profile", choices=("quick", "full"), default="quick", help="default: quick")
     p.add_argument(
         "--only",
         nargs="+",
         choices=EXPERIMENTS,
         metavar="EXPERIMENT",
-        help=f"run only these experiments (from: {', '.join(EXPERIMENTS)})",
+        help=f"run only these experiments (from: {', '.join(EXPERIMENTS)}; default: all)",
     )
     p.add_argument(
         "--data-dir",
@@ -41,20 +65,51 @@ def _add_run(sub) -> None:
         "else the embedded subset in quick and the download cache in full)",
     )
     p.add_argument("--out", default=None, help="run folder (default: runs/<profile>)")
+    p.add_argument(
+        "--config",
+        metavar="FILE.toml",
+        default=None,
+        help="TOML file with a table per experiment, e.g. [glorot_table1] then epochs = 10 "
+        "(default: none)",
+    )
+    p.add_argument(
+        "--set",
+        dest="assignments",
+        action="append",
+        default=[],
+        type=_assignment_arg,
+        metavar="EXPERIMENT.FIELD=VALUE",
+        help="change one field, e.g. --set glorot_table1.train.lr=0.02 or --set "
+        "'fi_curves.models=[\"lif\"]' (TOML values; repeatable; applied after --config)",
+    )
     group = p.add_mutually_exclusive_group()
-    group.add_argument("--workers", type=int, default=1, help="local processes for sweeps")
+    group.add_argument(
+        "--workers",
+        type=_workers_arg,
+        default=1,
+        help="local processes for sweeps, -1 for all cores (default: 1)",
+    )
     group.add_argument(
         "--scheduler",
         default=None,
-        help="address of a running dask.distributed scheduler for sweeps",
+        help="address of a running dask.distributed scheduler for sweeps (default: none)",
     )
     p.set_defaults(func=_cmd_run)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from neuroact import experiments
     from neuroact.pipeline import run_all
+    from neuroact.results import check_writable_dir
 
     out = args.out or f"runs/{args.profile}"
+    try:  # a mistake in the options is one line and exit status 2, before any work
+        overrides = experiments.collect_overrides(args.config, args.assignments)
+        experiments.resolve_configs(args.profile, overrides, args.only)
+        check_writable_dir(out, "--out")
+    except (ValueError, TypeError, OSError) as err:
+        print(f"neuroact run: error: {err}", file=sys.stderr)
+        return 2
     report = run_all(
         profile=args.profile,
         out=out,
@@ -62,6 +117,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         data_dir=args.data_dir,
         workers=args.workers,
         scheduler=args.scheduler,
+        overrides=overrides,
     )
     print(f"report: {report}")
     return 0
