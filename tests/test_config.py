@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from neuroact import experiments
+from neuroact.ann.train import TrainConfig
 from neuroact.config import (
     apply_overrides,
     coerce,
@@ -181,3 +182,24 @@ def test_experiment_profiles_take_overrides():
 def test_experiment_overrides_are_checked_even_for_experiments_not_run(overrides, message):
     with pytest.raises((ValueError, TypeError), match=message):
         experiments.resolve_configs("quick", overrides, names=["vanishing_gradients"])
+
+
+@dataclass
+class WithTrainTemplate:
+    """The shape the ANN experiments' Configs take: a TrainConfig template inside."""
+
+    activations: tuple[str, ...] = ("relu", "tanh")
+    train: TrainConfig = field(default_factory=lambda: TrainConfig(widths=(300, 300), epochs=6))
+
+
+def test_a_nested_train_config_template():
+    new = apply_overrides(
+        WithTrainTemplate(),
+        nest({"train.lr": 0.02, "train.widths": [100], "train.train_size": 1000}),
+        where="glorot_table1",
+    )
+    assert new.train == TrainConfig(widths=(100,), epochs=6, lr=0.02, train_size=1000)
+    with pytest.raises(TypeError, match=r"glorot_table1.train.epochs must be int; got 2.5"):
+        apply_overrides(WithTrainTemplate(), {"train": {"epochs": 2.5}}, where="glorot_table1")
+    with pytest.raises(ValueError, match=r"^glorot_table1.train: momentum must be in \[0, 1\)"):
+        apply_overrides(WithTrainTemplate(), {"train": {"momentum": 1.5}}, where="glorot_table1")
