@@ -17,30 +17,8 @@ from collections.abc import Sequence
 from neuroact import __version__
 
 
-def _workers_arg(text: str) -> int:
-    from neuroact.parallel import check_workers
-
-    try:
-        check_workers(int(text))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"must be a positive integer or -1 (all cores); got {text!r}"
-        ) from None
-    return int(text)
-
-
-def _assignment_arg(text: str) -> str:
-    from neuroact.config import parse_assignment
-
-    try:
-        parse_assignment(text)
-    except ValueError as err:
-        raise argparse.ArgumentTypeError(str(err)) from None
-    return text
-
-
 def _add_run(sub) -> None:
-    from neuroact.experiments import EXPERIMENTS
+    from neuroact.experiments import EXPERIMENTS, assignment_option, workers_option
 
     p = sub.add_parser(
         "run",
@@ -69,7 +47,7 @@ def _add_run(sub) -> None:
         "--config",
         metavar="FILE.toml",
         default=None,
-        help="TOML file with a table per experiment, e.g. [glorot_table1] then epochs = 10 "
+        help="TOML file with a table per experiment, e.g. [fi_curves] then n_currents = 21 "
         "(default: none)",
     )
     p.add_argument(
@@ -77,7 +55,7 @@ def _add_run(sub) -> None:
         dest="assignments",
         action="append",
         default=[],
-        type=_assignment_arg,
+        type=assignment_option,
         metavar="EXPERIMENT.FIELD=VALUE",
         help="change one field, e.g. --set glorot_table1.train.lr=0.02 or --set "
         "'fi_curves.models=[\"lif\"]' (TOML values; repeatable; applied after --config)",
@@ -85,7 +63,7 @@ def _add_run(sub) -> None:
     group = p.add_mutually_exclusive_group()
     group.add_argument(
         "--workers",
-        type=_workers_arg,
+        type=workers_option,
         default=1,
         help="local processes for sweeps, -1 for all cores (default: 1)",
     )

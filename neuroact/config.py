@@ -78,7 +78,7 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     path, sep, value = str(text).partition("=")
     path = path.strip()
     if not sep or not _PATH.match(path):
-        raise ValueError(f"--set expects EXPERIMENT.FIELD=VALUE (TOML value); got {text!r}")
+        raise ValueError(f"expected EXPERIMENT.FIELD=VALUE (a TOML value); got {text!r}")
     return path, parse_value(value.strip())
 
 
@@ -167,7 +167,10 @@ def coerce(value: Any, hint: Any, where: str = "value") -> Any:
             value is None or (isinstance(value, str) and value.lower() in NONE_WORDS)
         ):
             return None
-        for option in (a for a in args if a is not types.NoneType):
+        options = [a for a in args if a is not types.NoneType]
+        if len(options) == 1 and isinstance(value, Mapping):  # an optional table: its own errors
+            return coerce(value, options[0], where)
+        for option in options:
             try:
                 return coerce(value, option, where)
             except (TypeError, ValueError):

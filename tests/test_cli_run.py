@@ -43,7 +43,7 @@ def test_config_file_and_set_reach_config_json(tmp_path, capsys):
         (["--workers", "0"], "argument --workers: must be a positive integer or -1"),
         (["--workers", "-2"], "got '-2'"),
         (["--workers", "two"], "got 'two'"),
-        (["--set", "fi_curves.n_currents"], "--set expects EXPERIMENT.FIELD=VALUE"),
+        (["--set", "fi_curves.n_currents"], "argument --set: expected EXPERIMENT.FIELD=VALUE"),
         (["--set", "fi_curves.n_currents=[5"], "not a TOML literal"),
         (["--set", "fi_curve.n_currents=5"], "unknown experiment 'fi_curve'; did you mean"),
         (["--set", "fi_curves.n_current=5"], "fi_curves has no field 'n_current'; did you mean"),

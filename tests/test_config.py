@@ -120,6 +120,7 @@ def test_nested_dataclass_tuple_dict_and_optional_fields():
         ({"extra": {"lr": "fast"}}, TypeError, r"exp.extra.lr must be float; got 'fast'"),
         ({"flag": 1}, TypeError, r"exp.flag must be bool; got 1 \(int\)"),
         ({"train": {"epochs": 0}}, ValueError, r"exp.train: epochs must be a positive integer"),
+        ({"pretrain": {"lrr": 0.1}}, ValueError, r"exp.pretrain has no field 'lrr'; did you mean"),
     ],
 )
 def test_unknown_fields_and_wrong_types_are_one_line_errors(changes, error, message):

@@ -126,12 +126,35 @@ def collect_overrides(
     return merge(*layers)
 
 
-def _assignment(text: str) -> str:
+def assignment_option(text: str) -> str:
+    """An ``EXPERIMENT.FIELD=VALUE`` option for argparse, its syntax checked (the field and the
+    value's type are checked by :func:`resolve_configs`)."""
+    try:
+        parse_assignment(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    return text
+
+
+def field_option(text: str) -> str:
+    """A script's ``FIELD=VALUE`` option (its experiment implied) for argparse."""
     try:
         parse_assignment(f"experiment.{text}")
     except ValueError as err:
         raise argparse.ArgumentTypeError(str(err).replace("EXPERIMENT.", "")) from None
     return text
+
+
+def workers_option(text: str) -> int:
+    """A ``--workers`` option for argparse: a positive integer or -1 (see ``check_workers``)."""
+    try:
+        workers = int(text)
+        check_workers(workers)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be a positive integer or -1 (all cores); got {text!r}"
+        ) from None
+    return workers
 
 
 def _input(text: str) -> tuple[str, str]:
@@ -157,7 +180,10 @@ def script_parser(doc: str | None) -> argparse.ArgumentParser:
         help="folder with mnist/, fashion-mnist/ and fi-measured/ (default: $NEUROACT_DATA_DIR)",
     )
     parser.add_argument(
-        "--workers", type=int, default=1, help="local processes, -1 for all cores (default: 1)"
+        "--workers",
+        type=workers_option,
+        default=1,
+        help="local processes, -1 for all cores (default: 1)",
     )
     parser.add_argument(
         "--scheduler", default=None, help="address of a Dask scheduler (default: none)"
@@ -173,7 +199,7 @@ def script_parser(doc: str | None) -> argparse.ArgumentParser:
         dest="assignments",
         action="append",
         default=[],
-        type=_assignment,
+        type=field_option,
         metavar="FIELD=VALUE",
         help="change a Config field, e.g. --set epochs=5 --set 'widths=[300, 300]' "
         "(TOML values; repeatable; after --config)",
