@@ -34,12 +34,12 @@ from neuroact import __version__
 from neuroact.paths import (
     DATA_DIR_ENV,
     SOURCES,
-    check_writable_dir,
     fetch,
     source,
     verify_file,
     where,
 )
+from neuroact.results import check_writable_dir
 
 __all__ = ["build_parser", "configure_logging", "main"]
 
@@ -151,13 +151,15 @@ def _subparser(sub, name: str, **kwargs) -> argparse.ArgumentParser:
 
 
 def _add_run(sub) -> None:
-    from neuroact.experiments import EXPERIMENTS
+    from neuroact.experiments import EXPERIMENTS, assignment_option, workers_option
 
     p = sub.add_parser(
         "run",
         help="run the experiments and write the comparison report",
         description="Run the experiments in dependency order into OUT/<experiment>/ and write "
-        "OUT/report.md. Rerunning with the same OUT resumes: finished work is not redone.",
+        "OUT/report.md. Rerunning with the same OUT resumes: finished work is not redone. "
+        "--config and --set change fields of the profile's Config of each experiment; "
+        "each experiment's config.json records the Config it ran with.",
     )
     p.add_argument(
         "--profile",
@@ -170,7 +172,7 @@ def _add_run(sub) -> None:
         nargs="+",
         choices=EXPERIMENTS,
         metavar="EXPERIMENT",
-        help=f"run only these experiments (from: {', '.join(EXPERIMENTS)})",
+        help=f"run only these experiments (from: {', '.join(EXPERIMENTS)}; default: all)",
     )
     p.add_argument(
         "--data-dir",
@@ -179,20 +181,47 @@ def _add_run(sub) -> None:
         "else the embedded subset in quick and the download cache in full)",
     )
     p.add_argument("--out", default=None, help="run folder (default: runs/<profile>)")
+    p.add_argument(
+        "--config",
+        metavar="FILE.toml",
+        default=None,
+        help="TOML file with a table per experiment, e.g. [fi_curves] then n_currents = 21 "
+        "(default: none)",
+    )
+    p.add_argument(
+        "--set",
+        dest="assignments",
+        action="append",
+        default=[],
+        type=assignment_option,
+        metavar="EXPERIMENT.FIELD=VALUE",
+        help="change one field, e.g. --set glorot_table1.train.lr=0.02 or --set "
+        "'fi_curves.models=[\"lif\"]' (TOML values; repeatable; applied after --config)",
+    )
     group = p.add_mutually_exclusive_group()
-    group.add_argument("--workers", type=int, default=1, help="local processes for sweeps")
+    group.add_argument(
+        "--workers",
+        type=workers_option,
+        default=1,
+        help="local processes for sweeps, -1 for all cores (default: 1)",
+    )
     group.add_argument(
         "--scheduler",
         default=None,
-        help="address of a running dask.distributed scheduler for sweeps",
+        help="address of a running dask.distributed scheduler for sweeps (default: none)",
     )
     p.set_defaults(func=_cmd_run)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from neuroact import experiments
     from neuroact.pipeline import run_all
 
     out = args.out or f"runs/{args.profile}"
+    # mistakes in the options fail here, before any work (main() prints them in one line)
+    overrides = experiments.collect_overrides(args.config, args.assignments)
+    experiments.resolve_configs(args.profile, overrides, args.only)
+    check_writable_dir(out, "--out")
     report = run_all(
         profile=args.profile,
         out=out,
@@ -200,6 +229,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         data_dir=args.data_dir,
         workers=args.workers,
         scheduler=args.scheduler,
+        overrides=overrides,
     )
     print(f"report: {report}")
     return 0

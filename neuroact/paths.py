@@ -24,12 +24,6 @@ the first match wins:
 Whatever the source, the sha256 of each file's *content* (decompressed, for ``.gz`` files) is
 checked against :data:`SOURCES`; a mismatch raises :class:`ChecksumError` naming the file.
 
-Results
--------
-:func:`check_writable_dir` checks an output folder before any work: an existing file, or a
-folder (or its nearest existing parent) that cannot be written, is an error then, not after a
-long run.
-
 See Also
 --------
 neuroact.ann.data.load_dataset : MNIST and Fashion-MNIST splits from the located files.
@@ -48,6 +42,8 @@ import zlib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+
+from neuroact.results import check_writable_dir
 
 __all__ = [
     "SOURCES",
@@ -69,7 +65,6 @@ __all__ = [
     "cache_dir",
     "project_data_dir",
     "package_data_dir",
-    "check_writable_dir",
 ]
 
 DATA_DIR_ENV = "NEUROACT_DATA_DIR"
@@ -491,36 +486,3 @@ def measured_fi_table(data_dir: str | os.PathLike | None = None) -> Path:
     ``data_dir`` / ``$NEUROACT_DATA_DIR`` or the project's ``../shared/data`` holds one.
     """
     return find_file(MEASURED_FI_TABLE, data_dir)
-
-
-# -------------------------------------------------------------------------------------------
-# Results
-
-
-def check_writable_dir(path: str | os.PathLike, param: str = "out") -> Path:
-    """Check that ``path`` is, or can be created as, a writable folder; create nothing.
-
-    Parameters
-    ----------
-    path : the output folder.
-    param : the parameter's name for the message (``"--out"`` on the command line).
-
-    Raises
-    ------
-    NotADirectoryError : ``path`` (or a parent) is an existing file.
-    PermissionError : the folder, or its nearest existing parent, cannot be written.
-    """
-    path = Path(path).expanduser()
-    probe = path
-    while not probe.exists():
-        if probe.parent == probe:
-            break
-        probe = probe.parent
-    if probe.exists() and not probe.is_dir():
-        what = "is an existing file" if probe == path else f"is inside the file {probe}"
-        raise NotADirectoryError(f"{param} = {str(path)!r} {what}; expected a folder")
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise PermissionError(
-            f"{param} = {str(path)!r} is not writable ({probe} does not allow writing)"
-        )
-    return path

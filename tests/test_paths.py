@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import os
-import sys
 
 import pytest
 
@@ -192,22 +190,3 @@ def test_find_file_of_another_table_goes_under_the_given_folder(tmp_path):
 
 
 # --- output folders ---------------------------------------------------------------------------
-
-
-def test_check_writable_dir(tmp_path):
-    new = tmp_path / "a" / "b"
-    assert paths.check_writable_dir(new) == new
-    assert not (tmp_path / "a").exists()  # nothing is created
-    (tmp_path / "file").write_text("x")
-    with pytest.raises(NotADirectoryError, match=r"--out = '.*file' is an existing file"):
-        paths.check_writable_dir(tmp_path / "file", "--out")
-    with pytest.raises(NotADirectoryError, match="is inside the file"):
-        paths.check_writable_dir(tmp_path / "file" / "sub", "--out")
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc is Linux's")
-def test_check_writable_dir_refuses_a_folder_that_cannot_be_written():
-    # /proc/1 refuses new entries even to root (chmod would not stop root)
-    assert not os.access("/proc/1", os.W_OK)
-    with pytest.raises(PermissionError, match=r"out = '/proc/1/run' is not writable"):
-        paths.check_writable_dir("/proc/1/run")
