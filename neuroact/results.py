@@ -162,18 +162,15 @@ def check_writable_dir(path: str | os.PathLike, name: str = "out") -> Path:
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
     if not existing.is_dir():
-        where = "" if existing == path else f" (its parent {str(existing)!r} is a file)"
-        raise ValueError(
-            f"{name} {str(path)!r} must be a folder, new or a run folder to resume; "
-            f"it is a file{where}"
-        )
+        what = "is an existing file" if existing == path else f"is inside the file {existing}"
+        raise ValueError(f"{name} = {str(path)!r} {what}; expected a folder (new or existing)")
     try:
         fd, probe = tempfile.mkstemp(dir=existing, prefix=".neuroact-write-check.")
         os.close(fd)
         os.unlink(probe)
     except OSError as err:
         raise PermissionError(
-            f"{name} {str(path)!r} cannot be written: creating a file in {str(existing)!r} "
+            f"{name} = {str(path)!r} is not writable: creating a file in {str(existing)!r} "
             f"failed ({err.strerror or err})"
         ) from err
     return path

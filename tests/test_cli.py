@@ -63,7 +63,7 @@ def _help(*command: str) -> str:
     parser = build_parser()
     for name in command:
         parser = next(p for c, p in _subparsers(parser) if c.endswith(f" {name}"))
-    return parser.format_help()
+    return " ".join(parser.format_help().split())  # one line: wrapping moves words
 
 
 def test_unknown_experiment_is_rejected_by_the_parser(capsys):

@@ -61,5 +61,5 @@ def test_bad_options_are_one_line_before_any_work(tmp_path, capsys, monkeypatch,
 def test_an_out_that_is_a_file_is_one_line(tmp_path, capsys):
     (tmp_path / "taken").write_text("")
     err = _fails(["run", "--out", str(tmp_path / "taken")], capsys)
-    assert err.startswith("neuroact run: error: --out") and "is a file" in err
+    assert err.startswith("neuroact run: error: --out") and "is an existing file" in err
     assert [p.name for p in tmp_path.iterdir()] == ["taken"]
