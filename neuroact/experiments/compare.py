@@ -317,18 +317,7 @@ def train_job(
     result = train_fn(
         TrainConfig(**train), data_dir=data_dir, checkpoint=checkpoint, progress=False
     )
-    try:
-        return result.to_frame()
-    except ValueError:
-        # TrainResult.to_frame can collide on a column both tables hold (``lr``): join by hand,
-        # keeping the per-epoch value and adding only the missing identity fields.
-        from neuroact.ann.train import identity
-
-        frame = result.layers.merge(result.history, on="epoch", how="left")
-        for i, (k, v) in enumerate(identity(result.config).items()):
-            if k not in frame:
-                frame.insert(i, k, v)
-        return frame
+    return result.to_frame()
 
 
 def _train_bio(config, folder, bio, workers, scheduler, progress, data_dir):
@@ -416,11 +405,11 @@ def run(
     bio = folder.read_table("bio_activations")
 
     if not folder.has("bio_training_summary.csv"):
-        from neuroact.experiments.train_networks import summarize
+        from neuroact.experiments._training import network_table
 
         history = _train_bio(config, folder, bio, workers, scheduler, progress, data_dir)
         folder.write_table("bio_history", history)
-        folder.write_table("bio_training_summary", summarize(history))
+        folder.write_table("bio_training_summary", network_table(history))
 
     population = _input_table(inputs, "population_sparsity", "population_summary")
     history = _input_table(inputs, "train_networks", "history")
