@@ -97,6 +97,12 @@ def test_activation_registry_and_custom_unit():
     try:
         net = MLP(4, (3,), 2, "test_square", seed=0)
         assert net.activation == "test_square" and spec.exact_zeros is False
+        # the network applies the registered unit: softplus with sharpness 50, by hand
+        x = torch.rand(5, 4, generator=torch.Generator().manual_seed(0))
+        z = net.hidden[0].layer(x).detach().double()
+        hidden = torch.log1p(torch.exp(50 * z)) / 50
+        by_hand = hidden @ net.readout.weight.detach().double().T + net.readout.bias.detach()
+        assert_allclose(net(x).detach().numpy(), by_hand.numpy(), rtol=1e-5, atol=1e-6)
         with pytest.raises(ValueError, match="already registered"):
             activations.register_activation("test_square", nn.ReLU)
     finally:

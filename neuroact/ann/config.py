@@ -193,7 +193,9 @@ class TrainConfig:
             "lr", self.lr, "real", lambda v: math.isfinite(v) and v > 0, "a finite number > 0"
         )
         check_field("momentum", self.momentum, "real", lambda v: 0 <= v < 1, "a number in [0, 1)")
-        check_field("weight_decay", self.weight_decay, "real", finite_at_least_0, "a number >= 0")
+        check_field(
+            "weight_decay", self.weight_decay, "real", finite_at_least_0, "a finite number >= 0"
+        )
         check_field("lr_schedule", self.lr_schedule, "str", *one_of(SCHEDULES))
         for name in ("batch_size", "epochs", "eval_size", "probe_every"):
             check_field(name, getattr(self, name), "int", positive, "a positive integer")
@@ -203,7 +205,7 @@ class TrainConfig:
         )
         check_field("l1", self.l1, "real", finite_at_least_0, "a finite number >= 0")
         check_field("probes", self.probes, "bool")
-        check_field("probe_eps", self.probe_eps, "real", finite_at_least_0, "a number >= 0")
+        check_field("probe_eps", self.probe_eps, "real", finite_at_least_0, "a finite number >= 0")
         check_field(
             "probe_percentile",
             self.probe_percentile,
@@ -218,6 +220,7 @@ class TrainConfig:
         check_field("pretrain", self.pretrain, "str", expected="a label such as 'none' or 'dae'")
 
     def to_dict(self) -> dict:
+        """The fields as JSON-ready values (``widths`` as a list)."""
         d = dataclasses.asdict(self)
         d["widths"] = list(self.widths)
         return d

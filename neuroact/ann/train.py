@@ -88,6 +88,8 @@ from neuroact.ann.result import (
     summary_from_frame,
 )
 
+# An epoch whose mean training cross-entropy is this many times the untrained network's (at
+# least ln K) has diverged: see the module docstring.
 DIVERGED_LOSS_FACTOR = 100.0
 # Fields that may differ between an interrupted run and its resumption.
 _RESUME_FREE = ("device", "threads")
@@ -172,6 +174,7 @@ def torch_settings(threads: int | None, deterministic: bool) -> Iterator[None]:
 
 
 def make_optimizer(config: TrainConfig, params) -> torch.optim.Optimizer:
+    """Momentum SGD or Adam over ``params`` with ``config``'s rate and weight decay."""
     if config.optimizer == "sgd":
         return torch.optim.SGD(
             params, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay
