@@ -20,8 +20,10 @@ SCRIPT = """
 import dataclasses, sys
 from neuroact.experiments import sparsity_vs_error as e
 from neuroact.pipeline import run_all
+quick = e.PROFILES["quick"]
 config = dataclasses.replace(
-    e.PROFILES["quick"], l1s=(0.0, 1e-3, 1e-2), seeds=(0, 1), epochs=3, n_boot=50
+    quick, l1s=(0.0, 1e-3, 1e-2), seeds=(0, 1), train=dataclasses.replace(quick.train, epochs=3),
+    n_boot=50,
 )
 run_all("quick", sys.argv[1], only=["sparsity_vs_error"], progress=False,
         configs={"sparsity_vs_error": config})

@@ -20,15 +20,26 @@ zeros (the "output view" of sparsity then uses ``eps = 0``) and, for saturating 
 output bounds (a unit within ``saturation_tol`` of a bound counts as saturated, the measure of
 Glorot & Bengio 2010).
 
-Custom activations::
+Names go through :mod:`neuroact.vocabulary`: an alias finds its unit (``"rectifier"`` is
+``relu``, ``"logistic"`` is ``sigmoid``) and a registered name is the canonical key.
 
-    from neuroact.ann.activations import register_activation
-    register_activation("hard_tanh", lambda **p: nn.Hardtanh(**p), bounds=(-1.0, 1.0))
-    make_activation("hard_tanh", min_val=-1.0)
+Custom activations: register a factory under a new name. The factory is called with the
+keyword parameters given to :func:`make_activation` (an ``activation_params`` dict in
+:class:`~neuroact.ann.train.TrainConfig`) and must return an ``nn.Module`` applied
+elementwise:
 
-The factory is called with the keyword parameters given to :func:`make_activation` (an
-``activation_params`` dict in :class:`~neuroact.ann.train.TrainConfig`) and must return an
-``nn.Module`` applied elementwise.
+>>> from torch import nn
+>>> spec = register_activation("sharp_softplus", lambda beta=10.0: nn.Softplus(beta=beta))
+>>> make_activation("sharp_softplus", beta=20.0)
+Softplus(beta=20.0, threshold=20.0)
+>>> get_spec("rectifier").name, spec.exact_zeros
+('relu', False)
+>>> unregister_activation("sharp_softplus")
+
+See Also
+--------
+neuroact.ann.models.MLP : builds a network from a registered name.
+neuroact.ann.probes : reads ``exact_zeros`` and ``bounds`` of the spec.
 """
 
 from __future__ import annotations
@@ -40,6 +51,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from neuroact.vocabulary import TERMS, canonical
 
 ActivationFactory = Callable[..., nn.Module]
 
@@ -83,6 +96,12 @@ class ActivationSpec:
 _REGISTRY: dict[str, ActivationSpec] = {}
 
 
+def _registry_key(name: str) -> str:
+    """``name`` itself, or its canonical key when it is a vocabulary term or alias."""
+    key = canonical(name)
+    return key if key in TERMS else name
+
+
 def register_activation(
     name: str,
     factory: ActivationFactory,
@@ -93,7 +112,8 @@ def register_activation(
     description: str = "",
     overwrite: bool = False,
 ) -> ActivationSpec:
-    """Add an activation family under ``name``; returns its spec.
+    """Add an activation family under ``name`` (its canonical key if it is a known unit's
+    alias); returns its spec.
 
     Raises ``ValueError`` if ``name`` exists (unless ``overwrite=True``) and ``TypeError`` if
     ``factory`` is not callable.
@@ -102,19 +122,19 @@ def register_activation(
         raise ValueError(f"name must be a Python identifier such as 'soft_lif'; got {name!r}")
     if not callable(factory):
         raise TypeError(f"factory must be callable (returning an nn.Module); got {factory!r}")
-    if name in _REGISTRY and not overwrite:
-        raise ValueError(f"activation {name!r} is already registered; pass overwrite=True")
+    key = _registry_key(name)
+    if key in _REGISTRY and not overwrite:
+        raise ValueError(f"activation {key!r} is already registered; pass overwrite=True")
     if bounds is not None and not bounds[0] < bounds[1]:
         raise ValueError(f"bounds must be (low, high) with low < high; got {bounds}")
-    spec = ActivationSpec(name, factory, exact_zeros, bounds, saturation_tol, description)
-    _REGISTRY[name] = spec
+    spec = ActivationSpec(key, factory, exact_zeros, bounds, saturation_tol, description)
+    _REGISTRY[key] = spec
     return spec
 
 
 def unregister_activation(name: str) -> None:
     """Remove a (custom) activation from the registry."""
-    get_spec(name)
-    del _REGISTRY[name]
+    del _REGISTRY[get_spec(name).name]
 
 
 def activation_names() -> list[str]:
@@ -123,10 +143,14 @@ def activation_names() -> list[str]:
 
 
 def get_spec(name: str) -> ActivationSpec:
-    """The spec of activation ``name``; an unknown name lists the valid ones."""
-    if name not in _REGISTRY:
+    """The spec of activation ``name`` (a registered name or a vocabulary alias of one); an
+    unknown name lists the valid ones."""
+    if not isinstance(name, str):
+        raise TypeError(f"activation must be a name such as 'relu'; got {name!r}")
+    spec = _REGISTRY.get(name) or _REGISTRY.get(_registry_key(name))
+    if spec is None:
         raise ValueError(f"activation must be one of {activation_names()}; got {name!r}")
-    return _REGISTRY[name]
+    return spec
 
 
 def make_activation(name: str, **params) -> nn.Module:

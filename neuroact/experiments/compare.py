@@ -55,7 +55,7 @@ from neuroact.compare.curves import get_family
 from neuroact.compare.fit import CURRENT_DENSITY_UNITS, CURRENT_UNITS, fit_families
 from neuroact.compare.measured import fit_cells, read_fi_table
 from neuroact.experiments import get
-from neuroact.experiments.train_networks import summarize
+from neuroact.experiments._training import network_table
 from neuroact.parallel import Job, run_jobs
 from neuroact.paths import find_file
 from neuroact.results import RunFolder
@@ -396,7 +396,7 @@ def run(
     if not folder.has("bio_training_summary.csv"):
         history = _train_bio(config, folder, bio, workers, scheduler, progress, data_dir)
         folder.write_table("bio_history", history)
-        folder.write_table("bio_training_summary", summarize(history))
+        folder.write_table("bio_training_summary", network_table(history))
 
     population = _input_table(inputs, "population_sparsity", "population_summary")
     history = _input_table(inputs, "train_networks", "history")
