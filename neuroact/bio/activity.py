@@ -100,7 +100,7 @@ class PopulationActivity:
         if idx.size and not np.issubdtype(idx.dtype, np.integer):
             if not np.all(idx == np.round(idx)):
                 bad = idx[idx != np.round(idx)][0]
-                raise TypeError(f"indices must be integers; got {bad!r} among them")
+                raise TypeError(f"indices must be integers; got {bad:g} among them")
         idx = idx.astype(np.int64)
         if idx.size and (idx.min() < 0 or idx.max() >= n):
             raise ValueError(f"indices must lie in [0, {n}); got range [{idx.min()}, {idx.max()}]")

@@ -13,6 +13,10 @@ Public API
 ``StandaloneFICurve``
     A ``cpp_standalone`` build for a fixed number of currents that reruns with new currents
     without recompiling (``device.run(run_args=...)``).
+``check_run(dt=..., duration, transient, trials, target, rate_method, seed)``
+    Check a run's settings without running it (what ``fi_curve`` does first).
+``dt_limited(rate_hz, dt_s)``
+    Which rates are limited by the time step (below).
 
 How the curve is simulated
 --------------------------

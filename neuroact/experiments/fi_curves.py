@@ -152,7 +152,12 @@ def simulate_curve(
 def _jobs(config: Config) -> list[Job]:
     """One job per (model, noise level); every setting checked before any job runs."""
     check_count("n_currents", config.n_currents)
+    check_count("trials", config.trials)
+    check_count("noisy_trials", config.noisy_trials)
     check_count("theory_points", config.theory_points, minimum=2)
+    check_number("duration_s", config.duration_s, positive=True)
+    check_number("transient_s", config.transient_s, nonnegative=True)
+    check_number("dt_ms", config.dt_ms, positive=True)
     times = from_columns(
         {"duration_s": config.duration_s, "transient_s": config.transient_s, "dt_ms": config.dt_ms}
     )
