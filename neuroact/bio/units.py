@@ -181,9 +181,7 @@ def to_si(
     try:
         v = np.asarray(value, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise TypeError(
-            f"{name} must be a number or array of numbers; got {show(value)}"
-        ) from exc
+        raise TypeError(f"{name} must be a number or array of numbers; got {show(value)}") from exc
     if scalar and v.ndim != 0:
         raise ValueError(f"{name} must be one value; got shape {v.shape}")
     if not np.all(np.isfinite(v)):
