@@ -286,7 +286,8 @@ def test_experiment_tables_against_the_oracles(tmp_path):
 
     accuracy = run.read_table("fi_accuracy").set_index(["model", "sigma_mV"])
     oracle = lif_rate(lif["current"].to_numpy() * nA)
-    rel = np.abs(lif["rate_Hz"].to_numpy() / oracle - 1)[oracle > 5]
+    ok = oracle > 5
+    rel = np.abs(lif["rate_Hz"].to_numpy()[ok] / oracle[ok] - 1)
     assert accuracy.loc[("lif", 0.0), "points_above_5Hz"] == 2
     assert accuracy.loc[("lif", 0.0), "max_rel_error"] == pytest.approx(rel.max(), rel=1e-12)
 

@@ -83,7 +83,7 @@ from brian2 import device as brian_device
 from brian2 import seed as brian_seed
 
 from neuroact.bio.activity import PopulationActivity
-from neuroact.bio.runtime import check_seed, check_target, codegen_target, seeded
+from neuroact.bio.runtime import check_target, codegen_target, seeded
 from neuroact.bio.units import check_count, check_number, show, to_column, to_si
 
 __all__ = ["BrunelConfig", "PopulationActivity", "simulate"]
@@ -167,7 +167,7 @@ class BrunelConfig:
                 f"delay must be at least one step dt ({show(self.dt)}); got {show(self.delay)}"
             )
         check_number("heterogeneity", self.heterogeneity, nonnegative=True)
-        check_seed(self.seed)
+        check_count("seed", self.seed, minimum=0)
         check_target(self.target)
         check_count("threads", self.threads)
 

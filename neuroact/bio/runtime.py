@@ -33,7 +33,7 @@ from brian2 import seed as brian_seed
 
 from neuroact.bio.units import check_choice, check_count
 
-__all__ = ["TARGETS", "check_target", "codegen_target", "seeded"]
+__all__ = ["TARGETS", "check_seed", "check_target", "codegen_target", "seeded"]
 
 TARGETS = ("numpy", "cython", "cpp_standalone")
 
