@@ -105,6 +105,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    # every command draws figures into files: no display needed (imported here, not at start-up)
+    from neuroact.figures import use_agg
+
+    use_agg()
     return int(args.func(args) or 0)
 
 

@@ -114,16 +114,17 @@ def _main(args: argparse.Namespace) -> int:
     write_csv(out / "summary.csv", summary)
     write_csv(out / "points.csv", curves.data)
     if not args.no_figure and len(table):
+        from neuroact.figures import save
         from neuroact.figures.compare import plot_fit_grid
 
-        plot_fit_grid(
+        fig = plot_fit_grid(
             curves.data,
             fits.table,
-            out / "fits.png",
             current_unit=curves.current_unit,
             families=list(fits.families),
             criterion=args.criterion,
         )
+        save(fig, out / "fits.png")
     n_ok = int(table.groupby("cell_id")["success"].any().sum()) if len(table) else 0
     print(f"fitted {len(curves)} cells x {len(fits.families)} families; {n_ok} cells with a fit")
     print(summary[["family", "n_success", "n_wins", "median_r2"]].to_string(index=False))

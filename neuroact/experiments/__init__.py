@@ -65,6 +65,9 @@ def script_parser(doc: str | None):
 def run_script(name: str, doc: str | None, show: str, argv=None):
     """Parse the shared options, run experiment ``name`` and print its table ``show``."""
     args = script_parser(doc).parse_args(argv)
+    from neuroact.figures import use_agg  # heavy (matplotlib); a script draws without a display
+
+    use_agg()
     module = get(name)
     run = module.run(
         module.PROFILES["quick" if args.quick else "full"],
