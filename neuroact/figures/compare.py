@@ -25,7 +25,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure, FigureBase
 
-from neuroact.compare.curves import get_family
+from neuroact.compare.curves import Family, get_family
 from neuroact.figures.style import (
     check_axes,
     check_table,
@@ -43,6 +43,7 @@ from neuroact.figures.style import (
     unit_label,
 )
 from neuroact.literature import ATTWELL_LAUGHLIN_2001, LENNIE_2003
+from neuroact.vocabulary import TERMS, canonical
 
 __all__ = [
     "plot_fit_grid",
@@ -65,8 +66,20 @@ FACETS = {
 }
 
 
+def family_formula(name: str) -> Family:
+    """The f-I family ``name`` under any of its names (older tables say ``rectifier``, newer
+    ones may say ``relu``), from the registry of :mod:`neuroact.compare.curves`."""
+    key = canonical(name)
+    for candidate in dict.fromkeys([name, key, *(TERMS[key].aliases if key in TERMS else ())]):
+        try:
+            return get_family(candidate)
+        except (KeyError, ValueError):
+            continue
+    raise ValueError(f"family {name!r} is not registered in neuroact.compare.curves")
+
+
 def _curve(row: pd.Series, grid: np.ndarray) -> np.ndarray:
-    fam = get_family(row["family"])
+    fam = family_formula(row["family"])
     return fam(grid, *[float(row[p]) for p in fam.params])
 
 

@@ -225,21 +225,16 @@ def theme() -> Iterator[None]:
 
 
 def themed(func: Callable[..., Figure]) -> Callable[..., Figure]:
-    """Run a figure function inside :func:`theme` and fix its look before leaving the block.
+    """Run a figure function inside :func:`theme`.
 
-    Tick labels are made lazily, when a figure is first drawn; they are made here, inside the
-    theme, so that a figure rendered later (saved, or shown inline in a notebook) looks the same.
+    Artists take their look from the settings when they are made, so a figure rendered after
+    the block (saved, or shown inline in a notebook) keeps the theme.
     """
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs) -> Figure:
         with theme():
-            fig = func(*args, **kwargs)
-            for ax in fig.axes:
-                for axis in (ax.xaxis, ax.yaxis):
-                    axis.get_major_ticks()
-                    axis.get_minor_ticks()
-        return fig
+            return func(*args, **kwargs)
 
     return wrapper
 
