@@ -283,7 +283,7 @@ def test_vanishing_gradients_one_legend_for_eight_panels():
     fig = gradients.vanishing_gradients(grads, training)
     assert len(fig.axes) == 8
     visible = [ax for ax in fig.axes if ax.get_visible()]
-    assert [title(ax)[:3] for ax in visible] == ["(a)", "(b)", "(c)", "(e)", "(f)", "(g)", "(h)"]
+    assert [title(ax)[:3] for ax in visible] == ["(a)", "(b)", "(c)", "(d)", "(e)", "(f)", "(g)"]
     a, b, d_ratio, e_sig, f_tanh, g_train, h_delta = visible
     assert a.get_yscale() == "log" and d_ratio.get_yscale() == "log"
     sigmoid_torch = [ln for ln in a.lines if ln.get_color() == PALETTE["sigmoid"]][0]

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure, FigureBase
+from matplotlib.ticker import MaxNLocator
 
 from neuroact.figures.style import (
     check_axes,
@@ -100,6 +101,8 @@ def training_curves(history: pd.DataFrame, *, fig: FigureBase | None = None) -> 
         a_err.plot(ep["epoch"], 100 * ep["train_error"], alpha=0.4, lw=1, **line)
         a_loss.plot(ep["epoch"], ep["train_loss"], marker=style["marker"], ms=4, **line)
     plain_log_axis(a_err, "y")
+    for ax in axes[0]:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     a_err.set(xlabel="epoch", ylabel="error (%, log scale)")
     a_err.set_title("(a) test error (bold), training error (faint)")
     a_loss.set(xlabel="epoch", ylabel="training objective (log scale)", yscale="log")

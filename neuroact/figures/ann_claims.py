@@ -16,7 +16,7 @@ from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure, FigureBase
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import LogLocator
+from matplotlib.ticker import LogLocator, MaxNLocator
 
 from neuroact.figures.style import (
     band_label,
@@ -133,7 +133,7 @@ def glorot_table1(
         ),
         Patch(facecolor="0.3", alpha=0.15, label=f"{band_label(GLOROT_2011_SPARSITY)} (with L1)"),
     ]
-    fig.legend(handles=handles, loc="outside right upper")
+    fig.legend(handles=handles, loc="outside right center")
     widths = f": MLP {nets['widths'].iloc[0]}" if "widths" in nets else ""
     fig.suptitle(f"Glorot, Bordes & Bengio 2011, Table 1 set-up{widths}")
     return fig
@@ -282,6 +282,7 @@ def training_speed(
         plain_log_axis(ax, "y", [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100])
         ax.set_ylim(bottom=0.05)
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         # log scale: an error of exactly 0 leaves the panel at the bottom
         ax.set_ylabel("training error (%, log; 0 off the axis)")
         ax.set_title(f"({chr(97 + j)}) {m.upper()}, each unit at its best learning rate")
@@ -333,8 +334,8 @@ def _draw_ratios(ax: Axes, ratios: pd.DataFrame, *, tag: str) -> None:
     ax.axvline(1, color="0.5", lw=1)
     speedup = KRIZHEVSKY_2012_SPEEDUP
     ax.axvline(speedup, color="C3", ls=":", lw=1.5, label=f"AlexNet: tanh/ReLU = {speedup:g}")
-    plain_log_axis(ax, "x", [0.5, 1, 2, 4, 8, 16])
-    ax.set_xlim(0.4, edge * 1.3)
+    plain_log_axis(ax, "x", [0.25, 0.5, 1, 2, 4, 8, 16, 32])
+    ax.set_xlim(min(0.4, 0.8 * np.nanmin(lo, initial=1.0)), edge * 1.3)
 
 
 @themed
@@ -399,7 +400,7 @@ def activity_at_init(stats: pd.DataFrame, *, fig: FigureBase | None = None) -> F
             Line2D([], [], color="k", marker=".", ls="", label="one layer x seed"),
             Line2D([], [], color="0.5", ls="--", label="half active"),
         ],
-        loc="outside right upper",
+        loc="outside right center",
     )
     fig.suptitle("Active hidden units at initialisation and after training")
     return fig

@@ -164,7 +164,8 @@ def plot_fit_grid(
     for k, (ax, g) in enumerate(zip(axes.flat, groups, strict=False)):
         if units.nunique() > 1 or k >= n - ncols:  # mixed units: every panel says its own
             ax.set_xlabel(f"current ({unit_label(units[g])})", fontsize=8.5)
-    figure_legend(fig, loc="outside lower center", ncol=len(families))
+    # a grid of 44 cells is wide: a larger legend stays readable when the figure is scaled down
+    figure_legend(fig, loc="outside lower center", ncol=len(families), fontsize=10)
     if title:
         fig.suptitle(title)
     return fig

@@ -11,6 +11,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure, FigureBase
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from neuroact.figures.ann_claims import order
 from neuroact.figures.style import check_axes, check_table, colour, figure_axes, label, themed
@@ -50,13 +51,14 @@ def vanishing_gradients(
 ) -> Figure:
     """Gradients through depth at initialisation and during training, in eight panels.
 
-    Top row, at init: (a-c) per-layer weight-gradient norms ``||dL/dW_l||`` of the deepest
-    networks, one panel per init; (d) bottom/top ratio of the weight gradient against depth.
-    Bottom row: (e) sigmoid mean activation per hidden layer during training (the top layer
-    saturating at 0 under the default init, Glorot & Bengio 2010 Fig. 2); (f) tanh, the share
-    of activations within 0.01 of +-1 per layer (their Fig. 3-4); (g) bottom/top weight-gradient
-    ratio per epoch; (h) bottom/top ratio of the back-propagated gradient ``||dL/dz_l||`` at
-    init against depth (where ``grads`` has ``delta_bottom_over_top``).
+    Top row, at init: per-layer weight-gradient norms ``||dL/dW_l||`` of the deepest networks,
+    one panel per init, then the bottom/top ratio of the weight gradient against depth.
+    Bottom row: sigmoid mean activation per hidden layer during training (the top layer
+    saturating at 0 under the default init, Glorot & Bengio 2010 Fig. 2); tanh, the share of
+    activations within 0.01 of +-1 per layer (their Fig. 3-4); the bottom/top weight-gradient
+    ratio per epoch; the bottom/top ratio of the back-propagated gradient ``||dL/dz_l||`` at
+    init against depth (where ``grads`` has ``delta_bottom_over_top``). With three inits the
+    panels read (a)-(h); panels without data are hidden and skipped in the lettering.
 
     Parameters
     ----------
@@ -82,6 +84,7 @@ def vanishing_gradients(
     ncol = max(len(inits) + 1, 4)
     fig, axes = figure_axes(2, ncol, fig=fig, figsize=(3.6 * ncol + 2.2, 7.6))
     top, bottom = axes
+    tags = iter("abcdefghijklmnop")  # panel letters in reading order, hidden panels skipped
     for j, init in enumerate(inits):
         ax = top[j]
         sub = grads[(grads["depth"] == deepest) & (grads["init"] == init)]
@@ -93,16 +96,16 @@ def vanishing_gradients(
         ax.set_yscale("log")
         ax.set_xlabel("layer (1 = bottom, last = read-out)")
         ax.set_ylabel("||dL/dW|| at init")
-        ax.set_title(f"({chr(97 + j)}) {deepest} hidden layers, {init} init")
+        ax.set_title(f"({next(tags)}) {deepest} hidden layers, {init} init")
     _ratio_vs_depth(top[len(inits)], grads, "bottom_over_top", "||dL/dW||")
-    top[len(inits)].set_title(f"({chr(97 + len(inits))}) weight gradient at init")
+    top[len(inits)].set_title(f"({next(tags)}) weight gradient at init")
     for ax in top[len(inits) + 1 :]:
         ax.set_visible(False)
 
     n_layers = int(training["layer"].max()) if len(training) else 0
     panels = [
-        ("sigmoid", "mean_activation", "mean activation", "(e) sigmoid: mean activation"),
-        ("tanh", "saturation_frac", "saturated units (%, |a| ≥ 0.99)", "(f) tanh: saturation"),
+        ("sigmoid", "mean_activation", "mean activation", "sigmoid: mean activation"),
+        ("tanh", "saturation_frac", "saturated units (%, |a| ≥ 0.99)", "tanh: saturation"),
     ]
     for ax, (act, column, ylabel, title) in zip(bottom[:2], panels, strict=True):
         sub = training[training["activation"] == act] if len(training) else training
@@ -121,7 +124,10 @@ def vanishing_gradients(
             )
         ax.set_xlabel("epoch (0 = init)")
         ax.set_ylabel(f"{ylabel} (validation images)" if scale == 1 else ylabel)
-        ax.set_title(title)
+        ax.set_title(f"({next(tags)}) {title}")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if scale == 100:
+            ax.set_ylim(bottom=0)
 
     ax = bottom[2]
     if len(training):
@@ -133,12 +139,13 @@ def vanishing_gradients(
         ax.axhline(1, color="0.6", lw=0.8)
         ax.set_yscale("log")
         ax.set(xlabel="epoch", ylabel="bottom / top hidden ||dL/dW||")
-        ax.set_title("(g) during training")
+        ax.set_title(f"({next(tags)}) during training")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     else:
         ax.set_visible(False)
     if "delta_bottom_over_top" in grads:  # the back-propagated gradient dL/dz, same layout
         _ratio_vs_depth(bottom[3], grads, "delta_bottom_over_top", "||dL/dz||")
-        bottom[3].set_title("(h) back-propagated gradient at init")
+        bottom[3].set_title(f"({next(tags)}) back-propagated gradient at init")
     else:
         bottom[3].set_visible(False)
     for ax in bottom[4:]:
@@ -155,4 +162,4 @@ def _legend(fig: Figure, acts: list[str], inits: list[str], n_layers: int) -> No
         Line2D([], [], color=layer_colour(k, n_layers), marker=".", label=f"hidden layer {k}")
         for k in range(1, n_layers + 1)
     ]
-    fig.legend(handles=handles, loc="outside right upper")
+    fig.legend(handles=handles, loc="outside right center")

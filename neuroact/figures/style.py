@@ -323,7 +323,7 @@ def check_axes(ax: object = None, fig: object = None) -> None:
         raise TypeError(f"fig must be a matplotlib Figure or None; got {type(fig).__name__}")
 
 
-def figure_legend(fig: Figure, loc: str = "outside right upper", **kwargs) -> None:
+def figure_legend(fig: Figure, loc: str = "outside right center", **kwargs) -> None:
     """One legend for the whole figure, outside the panels, each label once (in the order the
     panels drew them; labels starting with ``_`` are skipped, as matplotlib does)."""
     seen: dict[str, object] = {}
