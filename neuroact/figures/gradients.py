@@ -7,6 +7,7 @@ activity during training, colour is the hidden layer instead (light grey = botto
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure, FigureBase
@@ -79,20 +80,35 @@ def vanishing_gradients(
     check_table(grads, "grads", GRADS)
     check_table(training, "training", TRAINING, allow_empty=True)
     check_axes(fig=fig)
-    deepest = grads["depth"].max()
     inits = list(dict.fromkeys(grads["init"]))
     ncol = max(len(inits) + 1, 4)
     fig, axes = figure_axes(2, ncol, fig=fig, figsize=(3.6 * ncol + 2.2, 7.6))
-    top, bottom = axes
     tags = iter("abcdefghijklmnop")  # panel letters in reading order, hidden panels skipped
+    _draw_at_init(axes[0], grads, inits, tags)
+    n_layers = int(training["layer"].max()) if len(training) else 0
+    _draw_training(axes[1], training, n_layers, tags)
+    bottom = axes[1]
+    if "delta_bottom_over_top" in grads:  # the back-propagated gradient dL/dz, same layout
+        _ratio_vs_depth(bottom[3], grads, "delta_bottom_over_top", "||dL/dz||")
+        bottom[3].set_title(f"({next(tags)}) back-propagated gradient at init")
+    else:
+        bottom[3].set_visible(False)
+    for ax in bottom[4:]:
+        ax.set_visible(False)
+    _legend(fig, order(grads["activation"]), inits, n_layers)
+    return fig
+
+
+def _draw_at_init(top: np.ndarray, grads: pd.DataFrame, inits: list[str], tags) -> None:
+    """Per-layer ||dL/dW|| of the deepest networks, one panel per init, then the ratio."""
+    deepest = grads["depth"].max()
     for j, init in enumerate(inits):
         ax = top[j]
         sub = grads[(grads["depth"] == deepest) & (grads["init"] == init)]
         for act in order(sub["activation"]):
             g = sub[sub["activation"] == act].groupby("layer")["grad_norm"].mean()
-            ax.plot(
-                g.index, g.to_numpy(), marker="o", ms=3, color=colour(act), ls=_init_style(init)
-            )
+            style = {"marker": "o", "ms": 3, "color": colour(act), "ls": _init_style(init)}
+            ax.plot(g.index, g.to_numpy(), **style)
         ax.set_yscale("log")
         ax.set_xlabel("layer (1 = bottom, last = read-out)")
         ax.set_ylabel("||dL/dW|| at init")
@@ -102,7 +118,10 @@ def vanishing_gradients(
     for ax in top[len(inits) + 1 :]:
         ax.set_visible(False)
 
-    n_layers = int(training["layer"].max()) if len(training) else 0
+
+def _draw_training(bottom: np.ndarray, training: pd.DataFrame, n_layers: int, tags) -> None:
+    """Sigmoid mean activation and tanh saturation per layer, then the bottom/top gradient
+    ratio, per epoch of training; panels without rows are hidden."""
     panels = [
         ("sigmoid", "mean_activation", "mean activation", "sigmoid: mean activation"),
         ("tanh", "saturation_frac", "saturated units (%, |a| ≥ 0.99)", "tanh: saturation"),
@@ -115,43 +134,28 @@ def vanishing_gradients(
         scale = 100 if column == "saturation_frac" else 1
         for (init, layer), h in sub.groupby(["init", "layer"], sort=False):
             h = h.sort_values("epoch")
-            ax.plot(
-                h["epoch"],
-                scale * h[column],
-                ls=_init_style(init),
-                color=layer_colour(layer, n_layers),
-                marker=".",
-            )
+            colour_ = layer_colour(layer, n_layers)
+            ax.plot(h["epoch"], scale * h[column], ls=_init_style(init), color=colour_, marker=".")
         ax.set_xlabel("epoch (0 = init)")
         ax.set_ylabel(f"{ylabel} (validation images)" if scale == 1 else ylabel)
         ax.set_title(f"({next(tags)}) {title}")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         if scale == 100:
             ax.set_ylim(bottom=0)
-
     ax = bottom[2]
-    if len(training):
-        for (act, init), g in training.groupby(["activation", "init"], sort=False):
-            piv = g.pivot_table(index="epoch", columns="layer", values="grad_norm")
-            piv = piv[piv.index > 0]
-            ratio = piv[piv.columns.min()] / piv[piv.columns.max()]
-            ax.plot(ratio.index, ratio, color=colour(act), ls=_init_style(init), marker=".")
-        ax.axhline(1, color="0.6", lw=0.8)
-        ax.set_yscale("log")
-        ax.set(xlabel="epoch", ylabel="bottom / top hidden ||dL/dW||")
-        ax.set_title(f"({next(tags)}) during training")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    else:
+    if training.empty:
         ax.set_visible(False)
-    if "delta_bottom_over_top" in grads:  # the back-propagated gradient dL/dz, same layout
-        _ratio_vs_depth(bottom[3], grads, "delta_bottom_over_top", "||dL/dz||")
-        bottom[3].set_title(f"({next(tags)}) back-propagated gradient at init")
-    else:
-        bottom[3].set_visible(False)
-    for ax in bottom[4:]:
-        ax.set_visible(False)
-    _legend(fig, order(grads["activation"]), inits, n_layers)
-    return fig
+        return
+    for (act, init), g in training.groupby(["activation", "init"], sort=False):
+        piv = g.pivot_table(index="epoch", columns="layer", values="grad_norm")
+        piv = piv[piv.index > 0]
+        ratio = piv[piv.columns.min()] / piv[piv.columns.max()]
+        ax.plot(ratio.index, ratio, color=colour(act), ls=_init_style(init), marker=".")
+    ax.axhline(1, color="0.6", lw=0.8)
+    ax.set_yscale("log")
+    ax.set(xlabel="epoch", ylabel="bottom / top hidden ||dL/dW||")
+    ax.set_title(f"({next(tags)}) during training")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def _legend(fig: Figure, acts: list[str], inits: list[str], n_layers: int) -> None:
