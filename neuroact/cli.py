@@ -403,6 +403,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     command = " ".join(filter(None, ("neuroact", args.command, getattr(args, "data_command", ""))))
+    # every command draws figures into files: no display needed (imported here, not at start-up)
+    from neuroact.figures import use_agg
+
+    use_agg()
     try:
         if getattr(args, "out", None) is not None:
             check_writable_dir(args.out, "--out")  # before any work

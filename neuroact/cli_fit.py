@@ -223,16 +223,17 @@ def _main(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     written = [write_csv(out / name, table) for name, table in tables.items()]
     if not args.no_figure and len(fits.table):
-        from neuroact.figures.compare import plot_fit_grid  # heavy: matplotlib
+        from neuroact.figures import save  # heavy: matplotlib
+        from neuroact.figures.compare import plot_fit_grid
 
-        written += plot_fit_grid(
+        fig = plot_fit_grid(
             curves.data,
             fits.table,
-            out / "fits.png",
             current_unit=curves.current_unit,
             families=list(fits.families),
             criterion=args.criterion,
         )
+        written += save(fig, out / "fits.png")
     n_ok = int(fits.table.groupby("cell_id")["success"].any().sum()) if len(fits.table) else 0
     print(f"fitted {len(curves)} cells x {len(fits.families)} families; {n_ok} cells with a fit")
     print(summary[["family", "n_success", "n_wins", "median_r2"]].to_string(index=False))

@@ -226,6 +226,9 @@ def run_script(
     """
     parser = script_parser(doc)
     args = parser.parse_args(argv)
+    from neuroact.figures import use_agg  # heavy (matplotlib); a script draws without a display
+
+    use_agg()
     module = get(name)
     try:
         overrides = collect_overrides(args.config, [f"{name}.{text}" for text in args.assignments])

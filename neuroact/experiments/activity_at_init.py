@@ -122,6 +122,8 @@ def networks(config: Config) -> dict[str, TrainConfig]:
 
 
 def draw(run: RunFolder) -> list[Path]:
-    from neuroact.figures import ann_claims
+    # matplotlib and seaborn are heavy: imported only when figures are drawn
+    from neuroact.figures import ann_claims, save
 
-    return ann_claims.activity_at_init(run.read_table("activity"), run.path / "activity_at_init")
+    fig = ann_claims.activity_at_init(run.read_table("activity"))
+    return save(fig, run.path / "activity_at_init")

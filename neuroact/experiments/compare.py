@@ -420,51 +420,51 @@ def run(
 
 def draw(run: RunFolder) -> list[Path]:
     """Redraw every figure of this experiment from its tables."""
+    # matplotlib and seaborn are heavy: imported only when figures are drawn
     from neuroact.figures import compare as figs
+    from neuroact.figures import save
 
     paths: list[Path] = []
     config = run.read_json("config.json") if run.has("config.json") else {}
     families = list(config.get("families", FAMILIES))
     criterion = config.get("criterion", "aic")
     if run.has("sim_fits.csv"):
-        points = run.read_table("sim_points")
-        unit = ", ".join(sorted(set(points["current_unit"])))
-        paths += figs.plot_fit_grid(
-            points,
+        fig = figs.plot_fit_grid(
+            run.read_table("sim_points"),
             run.read_table("sim_fits"),
-            run.path / "sim_fits.png",
             group_col="curve",
-            current_unit=unit,
             families=families,
             criterion=criterion,
             ncols=4,
             title="Simulated f-I curves and fitted activation families",
         )
+        paths += save(fig, run.path / "sim_fits.png")
     if run.has("measured_fits.csv"):
         points = run.read_table("measured_points")
-        paths += figs.plot_fit_grid(
+        fits = run.read_table("measured_fits")
+        fig = figs.plot_fit_grid(
             points,
-            run.read_table("measured_fits"),
-            run.path / "measured_fits.png",
+            fits,
             current_unit=str(points["current_unit"].iloc[0]),
             families=families,
             criterion=criterion,
             title="Measured f-I curves (rat L5 pyramidal cells)",
         )
-        paths += figs.plot_family_summary(
+        paths += save(fig, run.path / "measured_fits.png")
+        fig = figs.plot_family_summary(
             run.read_table("measured_summary"),
-            run.path / "measured_summary.png",
-            title="Which family describes measured f-I curves best",
+            fits,
+            criterion=criterion,
+            title="Which family describes the measured f-I curves best",
         )
+        paths += save(fig, run.path / "measured_summary.png")
     if run.has("bio_activation_curves.csv"):
-        paths += figs.plot_bio_activation(
-            run.read_table("bio_activation_curves"), run.path / "bio_activations.png"
-        )
+        fig = figs.plot_bio_activation(run.read_table("bio_activation_curves"))
+        paths += save(fig, run.path / "bio_activations.png")
     if run.has("contrast.csv"):
-        paths += figs.plot_contrast(run.read_table("contrast"), run.path / "contrast.png")
-        paths += figs.plot_accuracy_sparsity(
-            run.read_table("contrast"), run.path / "accuracy_sparsity.png"
-        )
+        contrast = run.read_table("contrast")
+        paths += save(figs.plot_contrast(contrast), run.path / "contrast.png")
+        paths += save(figs.plot_accuracy_sparsity(contrast), run.path / "accuracy_sparsity.png")
     return paths
 
 

@@ -331,8 +331,10 @@ def run(
 
 def draw(run: RunFolder) -> list[Path]:
     """Redraw the f-I figure from ``fi_curves.csv`` and ``fi_theory.csv``."""
+    # matplotlib and seaborn are heavy: imported only when figures are drawn
+    from neuroact.figures import save
     from neuroact.figures.bio_fi import plot_fi_curves
 
     run = run if isinstance(run, RunFolder) else RunFolder(run)
     theory = run.read_table("fi_theory") if run.has("fi_theory.csv") else None
-    return plot_fi_curves(run.read_table("fi_curves"), run / "fi_curves.png", theory=theory)
+    return save(plot_fi_curves(run.read_table("fi_curves"), theory), run / "fi_curves.png")

@@ -180,8 +180,8 @@ def run(config: Config, out: str | os.PathLike, **options: Unpack[RunOptions]) -
 
 def draw(run: RunFolder) -> list[Path]:
     """Test error per activation beside the paper; sparsity per activation."""
-    from neuroact.figures import ann_claims
+    # matplotlib and seaborn are heavy: imported only when figures are drawn
+    from neuroact.figures import ann_claims, save
 
-    return ann_claims.glorot_table1(
-        run.read_table("networks"), run.read_table("table1"), run.path / "glorot_table1"
-    )
+    fig = ann_claims.glorot_table1(run.read_table("networks"), run.read_table("table1"))
+    return save(fig, run.path / "glorot_table1")

@@ -567,16 +567,18 @@ def run(
 
 
 def draw(run: RunFolder) -> list[Path]:
-    """Redraw every figure from the run folder's tables."""
+    """Redraw every figure from the run folder's tables (the summary figures first: a copy
+    without the bulky spike tables still gets them before the missing table is reported)."""
+    # matplotlib and seaborn are heavy: imported only when figures are drawn
     from neuroact.figures import bio_network as figs
+    from neuroact.figures import save
 
     run = run if isinstance(run, RunFolder) else RunFolder(run)
     summary = run.read_table("population_summary")
-    paths = []
-    paths += figs.raster_and_rate(
-        run.read_table("raster"), run.read_table("population_rate"), run / "population_raster"
-    )
-    paths += figs.rate_distribution(run.read_table("rates"), run / "population_rates")
-    paths += figs.phase_map(summary[summary["sweep"] == "phase"], run / "population_phase_map")
-    paths += figs.band_scans(summary, run / "population_band_scans")
+    phase = figs.phase_map(summary[summary["sweep"] == "phase"])
+    paths = save(phase, run / "population_phase_map")
+    paths += save(figs.band_scans(summary), run / "population_band_scans")
+    raster = figs.raster_and_rate(run.read_table("raster"), run.read_table("population_rate"))
+    paths += save(raster, run / "population_raster")
+    paths += save(figs.rate_distribution(run.read_table("rates")), run / "population_rates")
     return paths

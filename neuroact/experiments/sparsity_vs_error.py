@@ -245,8 +245,8 @@ def networks(config: Config) -> dict[str, TrainConfig]:
 
 
 def draw(run: RunFolder) -> list[Path]:
-    from neuroact.figures import ann_claims
+    # matplotlib and seaborn are heavy: imported only when figures are drawn
+    from neuroact.figures import ann_claims, save
 
-    return ann_claims.sparsity_vs_error(
-        run.read_table("networks"), run.read_table("hinge"), run.path / "sparsity_vs_error"
-    )
+    fig = ann_claims.sparsity_vs_error(run.read_table("networks"), run.read_table("hinge"))
+    return save(fig, run.path / "sparsity_vs_error")

@@ -134,11 +134,11 @@ def networks(config: Config) -> dict[str, TrainConfig]:
 
 def draw(run: RunFolder) -> list[Path]:
     """Redraw the figures from ``history.csv``."""
-    from neuroact.figures import ann
+    # matplotlib and seaborn are heavy: imported only when figures are drawn
+    from neuroact.figures import ann, save
 
     history = run.read_table("history")
-    paths = []
-    paths += ann.training_curves(history, run.path / "training_curves.png")
-    paths += ann.layer_sparsity(history, run.path / "layer_sparsity.png")
-    paths += ann.gradient_norms(history, run.path / "gradient_norms.png")
+    paths = save(ann.training_curves(history), run.path / "training_curves.png")
+    paths += save(ann.layer_sparsity(history), run.path / "layer_sparsity.png")
+    paths += save(ann.gradient_norms(history), run.path / "gradient_norms.png")
     return paths

@@ -270,9 +270,9 @@ def run(config: Config, out: str | os.PathLike, **options: Unpack[RunOptions]) -
 
 
 def draw(run: RunFolder) -> list[Path]:
-    from neuroact.figures import ann_claims
+    # matplotlib and seaborn are heavy: imported only when figures are drawn
+    from neuroact.figures import ann_claims, save
 
     target = run.read_json("config")["target"]
-    return ann_claims.training_speed(
-        run.read_table("curves"), run.read_table("ratios"), target, run.path / "training_speed"
-    )
+    fig = ann_claims.training_speed(run.read_table("curves"), run.read_table("ratios"), target)
+    return save(fig, run.path / "training_speed")

@@ -222,11 +222,10 @@ def networks(config: Config) -> dict[str, TrainConfig]:
 
 
 def draw(run: RunFolder) -> list[Path]:
-    from neuroact.figures import ann_claims
+    # matplotlib and seaborn are heavy: imported only when figures are drawn
+    from neuroact.figures import gradients, save
 
     training = run.read_table("training")
-    return ann_claims.vanishing_gradients(
-        run.read_table("grads_at_init"),
-        training[training["layer_kind"] == "hidden"],
-        run.path / "vanishing_gradients",
-    )
+    hidden = training[training["layer_kind"] == "hidden"]
+    fig = gradients.vanishing_gradients(run.read_table("grads_at_init"), hidden)
+    return save(fig, run.path / "vanishing_gradients")
