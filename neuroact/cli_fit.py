@@ -325,6 +325,14 @@ def input_kind(args: argparse.Namespace) -> str:
                 f"INPUT mixes NWB recordings and other files; got {[str(p) for p in args.inputs]}"
             )
         kind = "nwb" if all(nwb) else "table"
+    if kind != "traces":
+        for name in _TRACE_OPTIONS:
+            if getattr(args, name) is not None:
+                raise ValueError(f"{_option(name)} applies to trace tables: add --traces")
+    else:
+        for name in ("time_col", "voltage_col", "stimulus_col"):
+            if getattr(args, name) is None:
+                raise ValueError(f"--traces needs {_option(name)}")
     if kind == "table":
         if len(args.inputs) > 1:
             raise ValueError(
@@ -350,14 +358,6 @@ def input_kind(args: argparse.Namespace) -> str:
                 f"--current-unit must be pA for recordings (fi_sweeps.csv is in pA); got "
                 f"{args.current_unit!r}"
             )
-    if kind != "traces":
-        for name in _TRACE_OPTIONS:
-            if getattr(args, name) is not None:
-                raise ValueError(f"{_option(name)} applies to trace tables: add --traces")
-    else:
-        for name in ("time_col", "voltage_col", "stimulus_col"):
-            if getattr(args, name) is None:
-                raise ValueError(f"--traces needs {_option(name)}")
     if kind != "nwb" and args.stimulus is not None:
         raise ValueError("--stimulus applies to NWB files (their stimulus_description)")
     return kind

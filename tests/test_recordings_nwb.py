@@ -21,17 +21,15 @@ import pandas as pd
 import pytest
 from brian2 import cm, ms
 from numpy.testing import assert_allclose
-
-pynwb = pytest.importorskip("pynwb")
-from pynwb import NWBHDF5IO, NWBFile  # noqa: E402
-from pynwb.icephys import (  # noqa: E402
+from pynwb import NWBHDF5IO, NWBFile
+from pynwb.icephys import (
     CurrentClampSeries,
     CurrentClampStimulusSeries,
     VoltageClampSeries,
 )
 
-from neuroact.recordings import fi_table, iter_nwb, read_nwb  # noqa: E402
-from neuroact.recordings.simulate import simulate_sweeps  # noqa: E402
+from neuroact.recordings import fi_table, iter_nwb, read_nwb
+from neuroact.recordings.simulate import simulate_sweeps
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning:hdmf.*")
 

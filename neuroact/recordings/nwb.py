@@ -70,7 +70,10 @@ def nwb_files(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Pa
         if p.is_dir():
             found = sorted(p.glob("*.nwb"))
             if not found:
-                raise ValueError(f"folder {str(p)!r} holds no .nwb file")
+                raise ValueError(
+                    f"{str(p)!r} is not a file and, as a folder, holds no .nwb file; expected "
+                    "an NWB file or a folder of them"
+                )
             files.extend(found)
         else:
             files.append(p)
