@@ -5,6 +5,8 @@ Brunel network, :func:`neuroact.bio.network.simulate`, a Brian2 ``SpikeMonitor``
 recording) and measures them with the same definitions as the artificial units
 (:mod:`neuroact.sparsity`); :func:`poisson_activity` is the reference population of independent
 Poisson neurons, for which every measure is known in closed form.
+:meth:`PopulationActivity.to_neo` hands the spikes to the Neo/Elephant ecosystem as
+``neo.SpikeTrain`` objects (Elephant's CV, CV2 and Fano factor on them equal the measures here).
 
 Definitions (DESIGN.md)
 -----------------------

@@ -8,6 +8,8 @@ From raw current-clamp recordings to the tidy f-I table that
 - :mod:`~neuroact.recordings.sweeps`: the :class:`Sweep` and its current step (:func:`find_step`);
 - :mod:`~neuroact.recordings.spikes`: spike detection by threshold crossing or with eFEL;
 - :mod:`~neuroact.recordings.fi`: :func:`fi_table`, one row per sweep.
+- :mod:`~neuroact.recordings.simulate`: a Brian2 model recorded like a cell, with Brian2's own
+  spike times (imported on its own: it loads Brian2).
 
 ::
 

@@ -145,7 +145,7 @@ def fi_table(
     ----------
     sweeps
         :class:`~neuroact.recordings.sweeps.Sweep` objects, e.g. from
-        :func:`~neuroact.recordings.nwb.iter_nwb` (read one file at a time, so a folder of
+        :func:`~neuroact.recordings.nwb.iter_nwb` (read one sweep at a time, so a folder of
         recordings never sits in memory at once).
     detector, threshold_mV, refractory_ms
         Spike detection (:mod:`neuroact.recordings.spikes`); ``"threshold"`` at -20 mV with a

@@ -104,7 +104,9 @@ def _samples(series: Any, start: int, count: int) -> tuple[np.ndarray, np.ndarra
     return t, data
 
 
-def _series_values(ref: Any, table: dict[str, float], kind: str, where: str):
+def _series_values(
+    ref: Any, table: dict[str, float], kind: str, where: str
+) -> tuple[np.ndarray, np.ndarray]:
     """Times (s) and SI values of a series or a ``TimeSeriesReference`` to part of one."""
     series = getattr(ref, "timeseries", ref)
     start = int(getattr(ref, "idx_start", 0))
@@ -116,7 +118,9 @@ def _series_values(ref: Any, table: dict[str, float], kind: str, where: str):
     return t, data * _scale(series, table, kind, where) + offset * table[str(series.unit)]
 
 
-def _on_response_times(t_resp: np.ndarray, t_stim: np.ndarray, stim: np.ndarray, where: str):
+def _on_response_times(
+    t_resp: np.ndarray, t_stim: np.ndarray, stim: np.ndarray, where: str
+) -> np.ndarray:
     """The stimulus at the response's sample times (held between its own samples)."""
     if t_stim.shape == t_resp.shape and np.allclose(t_stim, t_resp, rtol=0, atol=1e-9):
         return stim
@@ -204,44 +208,29 @@ def _sweep(file: Path, resp: Any, stim: Any, cell_id: str) -> Sweep:
     )
 
 
-def read_nwb(path: str | os.PathLike, *, stimulus: str | None = None) -> list[Sweep]:
-    """The current-clamp sweeps of one NWB file (module docstring: pairing, units, cells).
-
-    Parameters
-    ----------
-    path : the NWB file.
-    stimulus : keep only sweeps whose ``stimulus_description`` matches this shell pattern
-        (``fnmatch``, case-sensitive: ``"*LongSquare*"``); None keeps every sweep. A file
-        mixing protocols (ramps, noise, short pulses) needs it: a sweep without a step is an
-        error in :func:`neuroact.recordings.fi.fi_table`.
-
-    Returns
-    -------
-    list of Sweep
-        In the order of the file's table or acquisition group.
-
-    Raises
-    ------
-    ValueError
-        ``"<path>: ..."``: not an NWB file, no current-clamp series (or none matching
-        ``stimulus``), a response without a stimulus, units that are not volts and amperes.
-    ImportError
-        Without pynwb: install ``neuroact[recordings]``.
-    """
+def _open(file: Path) -> tuple[Any, Any]:
+    """(io, nwbfile) of an NWB file; ``ValueError`` naming it when it is not one."""
     try:
         from pynwb import NWBHDF5IO  # optional heavy dependency: neuroact[recordings]
     except ImportError as exc:
         raise ImportError(
             "reading NWB files needs pynwb: pip install 'neuroact[recordings]'"
         ) from exc
-    file = Path(path)
     if not file.is_file():
         raise FileNotFoundError(f"{str(file)!r} does not exist or is not a file")
+    io = None
     try:
         io = NWBHDF5IO(str(file), "r")
-        nwbfile = io.read()
+        return io, io.read()
     except Exception as exc:  # h5py, hdmf and pynwb raise many kinds for a file that is not NWB
+        if io is not None:
+            io.close()
         raise ValueError(f"{file}: not an NWB file ({_one_line(exc)})") from None
+
+
+def _sweeps(file: Path, stimulus: str | None) -> Iterator[Sweep]:
+    """The sweeps of one file, each read when it is asked for (the file open meanwhile)."""
+    io, nwbfile = _open(file)
     with io:
         pairs = _pairs_from_table(nwbfile) or _pairs_by_sweep_number(nwbfile, str(file))
         if stimulus is not None:
@@ -260,21 +249,48 @@ def read_nwb(path: str | os.PathLike, *, stimulus: str | None = None) -> list[Sw
                 f"acquisition; found: {kinds or 'nothing'}"
             )
         electrodes = {getattr(r, "timeseries", r).electrode.name for r, _ in pairs}
-        sweeps = []
         for resp, stim in pairs:
             cell = file.stem
             if len(electrodes) > 1:
                 cell = f"{file.stem}:{getattr(resp, 'timeseries', resp).electrode.name}"
-            sweeps.append(_sweep(file, resp, stim, cell))
-    return sweeps
+            yield _sweep(file, resp, stim, cell)
+
+
+def read_nwb(path: str | os.PathLike, *, stimulus: str | None = None) -> list[Sweep]:
+    """The current-clamp sweeps of one NWB file (module docstring: pairing, units, cells).
+
+    Parameters
+    ----------
+    path : the NWB file.
+    stimulus : keep only sweeps whose ``stimulus_description`` matches this shell pattern
+        (``fnmatch``, case-sensitive: ``"*LongSquare*"``); None keeps every sweep. A file
+        mixing protocols (ramps, noise, short pulses) needs it: a sweep without a step is an
+        error in :func:`neuroact.recordings.fi.fi_table`.
+
+    Returns
+    -------
+    list of Sweep
+        In the order of the file's table or acquisition group. For files too large to hold
+        every sweep in memory, :func:`iter_nwb` reads one sweep at a time.
+
+    Raises
+    ------
+    ValueError
+        ``"<path>: ..."``: not an NWB file, no current-clamp series (or none matching
+        ``stimulus``), a response without a stimulus, units that are not volts and amperes.
+    ImportError
+        Without pynwb: install ``neuroact[recordings]``.
+    """
+    return list(_sweeps(Path(path), stimulus))
 
 
 def iter_nwb(
     paths: str | os.PathLike | Iterable[str | os.PathLike], *, stimulus: str | None = None
 ) -> Iterator[Sweep]:
-    """The sweeps of NWB files and folders (:func:`nwb_files`), read one file at a time.
+    """The sweeps of NWB files and folders (:func:`nwb_files`), read one sweep at a time.
 
-    Every path is checked here, before the first file is read.
+    Every path is checked here, before the first file is opened; the errors of a file
+    (:func:`read_nwb`) come when the iteration reaches it.
     """
     files = nwb_files(paths)
-    return (sweep for file in files for sweep in read_nwb(file, stimulus=stimulus))
+    return (sweep for file in files for sweep in _sweeps(file, stimulus))
