@@ -31,7 +31,7 @@ from pynwb.icephys import (
 from neuroact.recordings import fi_table, iter_nwb, read_nwb
 from neuroact.recordings.simulate import simulate_sweeps
 
-pytestmark = pytest.mark.filterwarnings("ignore::UserWarning:hdmf.*")
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::UserWarning:hdmf.*")]
 
 HH_AREA = 2e-5 * cm**2  # a 2,000 um^2 membrane: 1 uA/cm2 is 20 pA
 PROTOCOLS = {
