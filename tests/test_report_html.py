@@ -97,9 +97,11 @@ def test_html_table_aligns_numbers_and_colours_verdicts(png):
     assert "<td>not a verdict</td>" in page  # only real verdicts become badges
 
 
-def test_to_html_rejects_what_is_not_a_document():
+def test_renderers_reject_what_is_not_a_document():
     with pytest.raises(TypeError, match="document must be a Document"):
         to_html("# a report")
+    with pytest.raises(TypeError, match="document must be a Document"):
+        to_markdown(None)
 
 
 # --- key tables -----------------------------------------------------------------------------------

@@ -87,6 +87,8 @@ def _markdown_block(block: Block, number: str) -> list[str]:
 def to_markdown(document: Document) -> str:
     """The document as Markdown: ``#`` title, ``##`` sections, numbered pipe tables and
     figures (image links relative to the report's folder), each with its caption."""
+    if not isinstance(document, Document):
+        raise TypeError(f"document must be a Document; got {type(document).__name__}")
     numbers = _numbered(document)
     lines = [f"# {document.title}", ""]
     for block in document.preamble:

@@ -247,7 +247,7 @@ KEY_TABLES: dict[str, tuple[KeyTable, ...]] = {
             [text("model", "model"), fixed("sigma_mV", "noise σ (mV)", 0),
              with_unit("last_silent_current", "current_unit", "last silent current"),
              with_unit("onset_current", "current_unit", "first firing current"),
-             fixed("onset_rate_Hz", "rate there (Hz)", 1),
+             significant("onset_rate_Hz", "rate there (Hz)", 3),
              fixed("top_rate_Hz", "rate at the top current (Hz)", 1),
              fixed("adaptation_ratio", "first-interval / steady rate", 2)],
         ),
