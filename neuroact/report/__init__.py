@@ -126,10 +126,8 @@ def write_report(
     rows = claim_rows(claims)
     claims_png = None
     if not rows.empty:
-        shown = rows.assign(
-            **{c: rows[c].map(lambda v: readable(str(v))) for c in ("claim", "quantity")}
-        )
-        drawn = claims_vs_paper(shown)
+        quantity = rows["quantity"].fillna("").astype(str).map(readable)
+        drawn = claims_vs_paper(rows.assign(quantity=quantity))
         save(drawn, fig_dir / f"{CLAIMS_FIGURE[0]}.png")
         claims_png = Path(os.path.relpath(fig_dir / f"{CLAIMS_FIGURE[0]}.png", root)).as_posix()
     document = build_report(root, profile, claims, figures=figures, claims_figure=claims_png)

@@ -281,7 +281,10 @@ def claims_section(
     counts = claims["verdict"].value_counts()
     verdicts = ", ".join(f"{n} {v}" for v, n in counts.items())
     blocks.append(Paragraph(f"{len(claims)} claims checked: {verdicts}."))
-    shown = claims[list(CLAIM_HEADERS)].map(lambda v: "" if pd.isna(v) else readable(str(v)))
+    # the claims' own words stay as written; the numbers' texts name units and data sets
+    shown = claims[list(CLAIM_HEADERS)].fillna("").astype(str)
+    for col in ("measured", "why"):
+        shown[col] = shown[col].map(readable)
     caption = "Each claim, its source, what we measured and the verdict with its reason."
     table = Table(shown.rename(columns=CLAIM_HEADERS), caption, "claims.csv", max_rows=None)
     blocks.append(table)
