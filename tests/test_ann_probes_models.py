@@ -331,3 +331,27 @@ def test_report_lookup_and_docstring_examples():
     with pytest.raises(KeyError, match=r"no probed layer 'x'; layers are \['1'\]"):
         report["x"]
     assert np.isfinite(report["1"].saturation_frac)
+
+
+def test_probes_on_a_user_cnn_without_an_evaluation_set():
+    torch.manual_seed(7)
+    x, y = _images(64)
+    model = UserCNN()
+    with probes.Probes(model, every=1) as p:
+        F.cross_entropy(model(x), y).backward()
+        p.after_backward()
+        rows = p.epoch_rows(1)
+    hidden = [r for r in rows if r["layer_kind"] == "hidden"]
+    assert [(r["name"], r["unit"]) for r in hidden] == [
+        ("relu", "relu"),
+        ("relu:2", "relu"),
+        ("act", "tanh"),
+    ]
+    assert all(0 < r["train_frac_active_input"] < 1 and "frac_zero" not in r for r in hidden)
+    # weight matrices and kernels only: BatchNorm's 1-D scale is not a weight layer
+    weights = [r["name"] for r in rows if r["layer_kind"] == "weight"]
+    assert weights == ["conv1", "conv2", "fc1", "block.lin", "out"]
+    assert all(r["grad_norm"] > 0 for r in rows if r["layer_kind"] == "weight")
+    assert _no_hooks(model)
+    assert probes.Probes(model, enabled=False).attach().epoch_rows(1) == []
+    assert _no_hooks(model)

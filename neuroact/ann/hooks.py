@@ -303,7 +303,10 @@ class LayerHooks:
 
         return hook
 
-    def __enter__(self) -> LayerHooks:
+    def attach(self) -> LayerHooks:
+        """Register the hooks (as entering the ``with`` block does); a second call adds none."""
+        if self._handles:
+            return self
         try:
             self._handles.append(self.model.register_forward_pre_hook(self._restart))
             for layer in self.layers:
@@ -314,6 +317,9 @@ class LayerHooks:
             self.remove()
             raise
         return self
+
+    def __enter__(self) -> LayerHooks:
+        return self.attach()
 
     def __exit__(
         self,

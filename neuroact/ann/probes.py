@@ -71,6 +71,7 @@ from neuroact.ann.hooks import Layer, LayerChoice, LayerHooks, find_layers, weig
 from neuroact.ann.models import Network
 from neuroact.ann.running import (
     STAT_COLUMNS,
+    LayerPass,
     accumulate,
     check_positive,
     check_view,
@@ -392,8 +393,8 @@ class Probes:
 
     Parameters
     ----------
-    model : any ``nn.Module``; for a neuroact :class:`~neuroact.ann.models.Network` the rows
-        are numbered by hidden layer with the read-out's gradient last.
+    model : any ``nn.Module``; for a neuroact :class:`~neuroact.ann.models.Network` probed on
+        its own hidden layers the rows are numbered by hidden layer, read-out last.
     eval_x : fixed evaluation inputs for the end-of-epoch measures (None: only running stats).
     eps, percentile : output view for smooth units (see module docstring).
     enabled : False makes every method a no-op (no hooks, no cost): the probes "switched off".
@@ -429,9 +430,10 @@ class Probes:
         self.enabled = bool(enabled)
         self.every = every
         self.layers = find_layers(model, layers)
+        # a Network's own layout: hidden layer i and its weight layer share a row
+        self._per_network_layer = isinstance(model, Network) and layers is None
         self.weights = [(n, m) for n, m in weight_layers(model) if m.weight.requires_grad]
         self._hooks = LayerHooks(model, self.layers, on_input=self._on_input)
-        self._attached = False
         self._reset()
 
     def _reset(self) -> None:
@@ -454,14 +456,12 @@ class Probes:
             acc[2] = seen if acc[2] is None else acc[2] | seen
 
     def attach(self) -> Probes:
-        if self.enabled and not self._attached:
-            self._hooks.__enter__()
-            self._attached = True
+        if self.enabled:
+            self._hooks.attach()
         return self
 
     def detach(self) -> None:
         self._hooks.remove()
-        self._attached = False
 
     def __enter__(self) -> Probes:
         return self.attach()
@@ -482,10 +482,11 @@ class Probes:
         self._tick += 1
         self._sampling = self._tick % self.every == 0
 
-    def _evaluation(self) -> dict[str, dict]:
+    def _evaluation(self) -> LayerPass:
+        """The end-of-epoch pass over ``eval_x`` (an empty pass without it)."""
         if self.eval_x is None:
-            return {}
-        run = accumulate(
+            return LayerPass()
+        return accumulate(
             self.model,
             tensor_batches(self.eval_x, 500),
             self.layers,
@@ -493,7 +494,6 @@ class Probes:
             eps=self.eps,
             percentile=self.percentile,
         )
-        return {r.pop("layer"): r for r in run.rows()}
 
     def _hidden_row(self, site: str, evals: dict[str, dict]) -> dict:
         row = {}
@@ -517,8 +517,9 @@ class Probes:
             return []
         grad = (self._grad.double() / self._steps).tolist() if self._steps else None
         grad = grad or [math.nan] * len(self.weights)
-        evals = self._evaluation()
-        if isinstance(self.model, Network):
+        run = self._evaluation()
+        evals = {r.pop("layer"): r for r in run.rows()}
+        if self._per_network_layer:
             rows = [
                 {"epoch": epoch, "layer": i + 1, "layer_kind": "hidden", "grad_norm": grad[i]}
                 | self._hidden_row(layer.name, evals)
@@ -529,12 +530,12 @@ class Probes:
                 | {"grad_norm": grad[-1]}
             )
         else:
-            sites = list(dict.fromkeys([*self._hooks.sites, *evals]))
+            sites = {**self._hooks.sites, **run.sites}  # site -> layer, training order first
             rows = [
                 {"epoch": epoch, "layer": i, "name": site, "layer_kind": "hidden"}
-                | {"unit": self._hooks.sites.get(site, self.layers[0]).spec.name}
+                | {"unit": layer.spec.name}
                 | self._hidden_row(site, evals)
-                for i, site in enumerate(sites, start=1)
+                for i, (site, layer) in enumerate(sites.items(), start=1)
             ]
             rows += [
                 {"epoch": epoch, "layer": i, "name": name, "layer_kind": "weight", "grad_norm": g}
