@@ -80,7 +80,7 @@ table = report.to_frame()
 columns = ["layer", "units", "frac_active_output", "dead_frac", "population_sparseness"]
 print(table[[*columns, "backprop_grad_norm"]].to_string(index=False, float_format="%.3f"))
 # a conv unit above is a channel at one position; pooled over positions, a channel is one unit:
-by_channel = measure(model, val_loader, units="channel").to_frame()
+by_channel = measure(model, val_loader, conv_unit="channel").to_frame()
 print(by_channel[columns].to_string(index=False, float_format="%.3f"))
 
 # %% A cortical network in its sparse regime (Brunel 2000: strong inhibition, weak drive)

@@ -42,9 +42,9 @@ def _images(n: int = 300) -> tuple[torch.Tensor, torch.Tensor]:
     return x, y
 
 
-def _assert_layer(row, pre, act, unit: str, units: str = "channel_position") -> None:
+def _assert_layer(row, pre, act, unit: str, conv_unit: str = "channel_position") -> None:
     """``row`` of a report equals :func:`probes.layer_stats` on the directly computed arrays."""
-    if units == "channel" and act.dim() > 2:
+    if conv_unit == "channel" and act.dim() > 2:
         pre, act = pre.flatten(2).mean(2), act.flatten(2).mean(2)
     ref = probes.layer_stats(pre.reshape(len(pre), -1), act.reshape(len(act), -1), unit)
     for key in SUMS:
@@ -141,21 +141,23 @@ def _trained_bn(model: UserCNN, x: torch.Tensor) -> UserCNN:
     return model
 
 
-@pytest.mark.parametrize("units", ["channel_position", "channel"])
-def test_user_cnn_sites_units_and_numbers(units):
+@pytest.mark.parametrize("conv_unit", ["channel_position", "channel"])
+def test_user_cnn_sites_units_and_numbers(conv_unit):
     torch.manual_seed(1)
     x, y = _images()
     model = _trained_bn(UserCNN(), x)
     loader = DataLoader(TensorDataset(x, y), batch_size=50)
-    report = probes.measure(model, loader, units=units)
+    report = probes.measure(model, loader, conv_unit=conv_unit)
     # the reused in-place ReLU is two sites; the functional ReLU inside Block is not seen
     assert report.layers == ["relu", "relu:2", "act"]
     frame = report.to_frame()
-    expected_units = [4 * 26 * 26, 6 * 11 * 11, 16] if units == "channel_position" else [4, 6, 16]
+    expected_units = (
+        [4 * 26 * 26, 6 * 11 * 11, 16] if conv_unit == "channel_position" else [4, 6, 16]
+    )
     assert frame.units.tolist() == expected_units
     direct = model.by_hand(x)
     for site, unit in (("relu", "relu"), ("relu:2", "relu"), ("act", "tanh")):
-        _assert_layer(report[site], *direct[site], unit, units)
+        _assert_layer(report[site], *direct[site], unit, conv_unit)
     assert model.training and _no_hooks(model)
 
 
@@ -211,7 +213,7 @@ def test_backprop_gradient_matches_the_network_probe_and_leaves_grads_alone():
     x, y = _images(120)
     x = x.flatten(1)
     report = probes.measure(
-        net, DataLoader(TensorDataset(x, y), batch_size=40), gradients=True, units="channel"
+        net, DataLoader(TensorDataset(x, y), batch_size=40), gradients=True, conv_unit="channel"
     )
     assert all(p.grad is None for p in net.parameters())  # parameters' .grad untouched
     expected = probes.backprop_gradient_norms(net, x, y)
@@ -288,7 +290,7 @@ def test_probes_train_any_model_every_batch():
     [
         ({"loader": torch.ones(4, 3)}, TypeError, "loader must be an iterable of batches"),
         ({"max_batches": 0}, ValueError, "max_batches must be a positive integer or None; got 0"),
-        ({"units": "pixel"}, ValueError, "units must be one of .* got 'pixel'"),
+        ({"conv_unit": "pixel"}, ValueError, "conv_unit must be one of .* got 'pixel'"),
         ({"eps": -0.1}, ValueError, "eps must be a finite number >= 0; got -0.1"),
         ({"percentile": 0}, ValueError, r"percentile must be a number in \(0, 100\]; got 0"),
         ({"layers": ["nope"]}, ValueError, "does not have: 'nope'; its modules are '0' "),
@@ -315,9 +317,9 @@ def test_bad_input_is_refused_with_the_parameter_named(kwargs, error, match):
 def test_variable_positions_need_channel_units():
     model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU())
     batches = [torch.randn(2, 1, 8, 8), torch.randn(2, 1, 10, 10)]
-    with pytest.raises(ValueError, match="units='channel'"):
+    with pytest.raises(ValueError, match="conv_unit='channel'"):
         probes.measure(model, batches)
-    report = probes.measure(model, batches, units="channel")
+    report = probes.measure(model, batches, conv_unit="channel")
     assert report["1"].units == 2 and report["1"].eval_samples == 4
 
 
@@ -355,3 +357,23 @@ def test_probes_on_a_user_cnn_without_an_evaluation_set():
     assert _no_hooks(model)
     assert probes.Probes(model, enabled=False).attach().epoch_rows(1) == []
     assert _no_hooks(model)
+
+
+def test_a_chosen_layer_the_forward_pass_never_calls_is_listed_as_unused():
+    class Spare(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.act, self.spare = nn.ReLU(), nn.Tanh()  # spare: registered, never called
+
+        def forward(self, x):
+            return self.act(x)
+
+    model = Spare()
+    report = probes.measure(model, [torch.randn(5, 3)])
+    assert report.layers == ["act"] and report.unused == ("spare",)
+    only_spare = probes.measure(model, [torch.randn(5, 3)], layers="spare")
+    assert only_spare.to_frame().empty and list(only_spare.to_frame().columns[:3]) == [
+        "layer",
+        "module",
+        "unit",
+    ]

@@ -107,5 +107,5 @@ def test_unit_views_of_feature_maps():
     acc.add_output(torch.ones(2, 3))
     with pytest.raises(ValueError, match="gave 4 units per example after 3"):
         acc.add_output(torch.ones(2, 4))
-    with pytest.raises(ValueError, match="units must be one of"):
-        RunningLayerStats(get_spec("relu"), units="pooled")
+    with pytest.raises(ValueError, match="conv_unit must be one of"):
+        RunningLayerStats(get_spec("relu"), conv_unit="pooled")

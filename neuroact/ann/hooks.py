@@ -175,6 +175,11 @@ def find_layers(model: nn.Module, layers: LayerChoice = None) -> list[Layer]:
     TypeError : ``model`` is not an ``nn.Module`` or ``layers`` has none of these forms.
     ValueError : a name is not a module of ``model`` (the message lists some that are), a unit
         is not a registered activation, or nothing matched.
+
+    See Also
+    --------
+    unit_spec : the unit each chosen module computes.
+    neuroact.ann.activations.register_activation : make your own unit known by name.
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")

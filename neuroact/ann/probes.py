@@ -94,6 +94,7 @@ __all__ = [
 
 DEFAULT_EPS = 0.01
 DEFAULT_PERCENTILE = 99.0
+REPORT_COLUMNS = ("layer", "module", "unit", *STAT_COLUMNS, "backprop_grad_norm")
 
 # -------------------------------------------------------------------------------------------
 # The one-call API
@@ -108,14 +109,15 @@ class ProbeReport:
     table : columns ``layer`` (site name, :mod:`neuroact.ann.hooks`), ``module`` (class name),
         ``unit`` (the unit's name), then the measures of the module docstring.
     batches, examples : how much data was measured.
-    units, eps, percentile : the settings (what a unit is; the output view of smooth units).
+    conv_unit, eps, percentile : the settings (what a unit of a feature map is; the output view
+        of smooth units).
     unused : chosen layers that the forward pass never called.
     """
 
     table: pd.DataFrame
     batches: int
     examples: int
-    units: str
+    conv_unit: str
     eps: float
     percentile: float
     unused: tuple[str, ...] = ()
@@ -143,7 +145,7 @@ def measure(
     layers: LayerChoice = None,
     max_batches: int | None = None,
     *,
-    units: str = "channel_position",
+    conv_unit: str = "channel_position",
     eps: float = DEFAULT_EPS,
     percentile: float = DEFAULT_PERCENTILE,
     gradients: bool = False,
@@ -163,7 +165,7 @@ def measure(
     layers : which layers (:func:`neuroact.ann.hooks.find_layers`); default every activation
         module.
     max_batches : stop after this many batches (None: the whole loader).
-    units : ``"channel_position"`` (default: every entry of a feature map is a unit) or
+    conv_unit : ``"channel_position"`` (default: every entry of a feature map is a unit) or
         ``"channel"`` (a channel's mean over positions); see :mod:`neuroact.ann.running`.
     eps, percentile : the output view of smooth units (module docstring).
     gradients : also back-propagate each batch's loss and report ``backprop_grad_norm``.
@@ -198,7 +200,7 @@ def measure(
             f"{type(loader).__name__} (wrap a tensor: DataLoader(TensorDataset(x), batch_size=100))"
         )
     check_positive(max_batches, "max_batches", none_ok=True)
-    check_view(eps, percentile, units)
+    check_view(eps, percentile, conv_unit)
     if not isinstance(gradients, bool):
         raise TypeError(f"gradients must be True or False; got {gradients!r}")
     if loss_fn is not None and not callable(loss_fn):
@@ -210,7 +212,7 @@ def measure(
         model,
         loader,
         chosen,
-        units=units,
+        conv_unit=conv_unit,
         eps=float(eps),
         percentile=float(percentile),
         loss_fn=loss_fn if gradients else None,
@@ -221,10 +223,10 @@ def measure(
         raise ValueError("loader gave no batches; expected at least one")
     called = {layer.name for layer in run.sites.values()}
     return ProbeReport(
-        table=pd.DataFrame(run.rows()),
+        table=pd.DataFrame(run.rows(), columns=list(REPORT_COLUMNS)),
         batches=run.batches,
         examples=run.examples,
-        units=units,
+        conv_unit=conv_unit,
         eps=float(eps),
         percentile=float(percentile),
         unused=tuple(layer.name for layer in chosen if layer.name not in called),
@@ -317,18 +319,18 @@ def activation_stats(
     batch_size: int = 1000,
     *,
     layers: LayerChoice = None,
-    units: str = "channel_position",
+    conv_unit: str = "channel_position",
 ) -> pd.DataFrame:
     """One row per hidden layer (``layer`` = 1, 2, ..., ``name`` its site) with the measures of
     ``model`` on inputs ``x``, streamed in batches; usable on an untrained network (activity at
     initialisation)."""
-    check_view(eps, percentile, units)
+    check_view(eps, percentile, conv_unit)
     check_positive(batch_size, "batch_size")
     run = accumulate(
         model,
         tensor_batches(x, batch_size),
         find_layers(model, layers),
-        units=units,
+        conv_unit=conv_unit,
         eps=float(eps),
         percentile=float(percentile),
     )
@@ -401,7 +403,7 @@ class Probes:
     every : take the training-time statistics on every ``every``-th mini-batch.
     layers : which layers (:func:`neuroact.ann.hooks.find_layers`); default every activation
         module.
-    units : what a unit of a convolutional layer is (:mod:`neuroact.ann.running`).
+    conv_unit : what a unit of a convolutional layer is (:mod:`neuroact.ann.running`).
 
     Use ``with Probes(model, x) as probes:`` (or ``attach()``/``detach()``); call
     ``after_backward()`` after each ``loss.backward()`` and ``epoch_rows(epoch)`` at the end of
@@ -418,15 +420,15 @@ class Probes:
         every: int = 10,
         *,
         layers: LayerChoice = None,
-        units: str = "channel_position",
+        conv_unit: str = "channel_position",
     ):
         if not isinstance(model, nn.Module):
             raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
-        check_view(eps, percentile, units)
+        check_view(eps, percentile, conv_unit)
         check_positive(every, "every")
         self.model = model
         self.eval_x = eval_x
-        self.eps, self.percentile, self.units = float(eps), float(percentile), units
+        self.eps, self.percentile, self.conv_unit = float(eps), float(percentile), conv_unit
         self.enabled = bool(enabled)
         self.every = every
         self.layers = find_layers(model, layers)
@@ -448,7 +450,7 @@ class Probes:
         if not (self._sampling and layer.module.training and torch.is_grad_enabled()):
             return  # only sampled training batches feed the running sums
         with torch.no_grad():
-            on = unit_view(z, self.units) > 0
+            on = unit_view(z, self.conv_unit) > 0
             acc = self._train.setdefault(site, [0, 0, None])
             acc[0] = acc[0] + torch.count_nonzero(on)  # bool .sum() is slower
             acc[1] += on.numel()
@@ -490,7 +492,7 @@ class Probes:
             self.model,
             tensor_batches(self.eval_x, 500),
             self.layers,
-            units=self.units,
+            conv_unit=self.conv_unit,
             eps=self.eps,
             percentile=self.percentile,
         )

@@ -11,11 +11,11 @@ What a unit is
 --------------
 The activations of a batch are seen as a ``(samples, units)`` array, samples = examples:
 
-``units="channel_position"`` (default)
+``conv_unit="channel_position"`` (default)
     every entry of an example's feature map is a unit: a conv layer with ``C`` channels on an
     ``H x W`` map has ``C H W`` units, like the neurons of a retinotopic map (one per feature
     and position). A fully connected layer's units are its features.
-``units="channel"``
+``conv_unit="channel"``
     a channel is one unit, its activity on an example the mean of its feature map over
     positions (global average pooling), and its pre-activation likewise the spatial mean. A
     rectifier channel is then silent on an example only if it is zero at every position.
@@ -57,7 +57,7 @@ from neuroact.ann.hooks import Layer, LayerHooks
 
 __all__ = [
     "STAT_COLUMNS",
-    "UNIT_MODES",
+    "CONV_UNITS",
     "LayerPass",
     "RunningLayerStats",
     "accumulate",
@@ -85,20 +85,20 @@ STAT_COLUMNS = (
     "saturation_frac",
 )
 
-UNIT_MODES = ("channel_position", "channel")
+CONV_UNITS = ("channel_position", "channel")
 _SHIFT = 15  # float32 bits >> 15: sign (always 0 for |a|), 8 exponent and 8 mantissa bits
 _BINS = 1 << (32 - _SHIFT - 1)
 
 
-def check_view(eps: float, percentile: float, units: str) -> None:
+def check_view(eps: float, percentile: float, conv_unit: str) -> None:
     """Raise a ValueError naming ``eps``, ``percentile`` or ``units`` if it is not a finite
-    number >= 0, a number in (0, 100] or one of :data:`UNIT_MODES`."""
+    number >= 0, a number in (0, 100] or one of :data:`CONV_UNITS`."""
     if not _real(eps) or not (math.isfinite(eps) and eps >= 0):
         raise ValueError(f"eps must be a finite number >= 0; got {eps!r}")
     if not _real(percentile) or not 0 < percentile <= 100:
         raise ValueError(f"percentile must be a number in (0, 100]; got {percentile!r}")
-    if units not in UNIT_MODES:
-        raise ValueError(f"units must be one of {list(UNIT_MODES)}; got {units!r}")
+    if conv_unit not in CONV_UNITS:
+        raise ValueError(f"conv_unit must be one of {list(CONV_UNITS)}; got {conv_unit!r}")
 
 
 def check_positive(value: object, name: str, none_ok: bool = False) -> None:
@@ -114,12 +114,12 @@ def _real(x: object) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
-def unit_view(t: torch.Tensor, units: str = "channel_position") -> torch.Tensor:
+def unit_view(t: torch.Tensor, conv_unit: str = "channel_position") -> torch.Tensor:
     """``t`` of shape ``(batch, channels, *positions)`` as ``(samples, units)`` (module
-    docstring): flattened, or averaged over positions for ``units="channel"``."""
+    docstring): flattened, or averaged over positions for ``conv_unit="channel"``."""
     if t.dim() < 2:
         return t.reshape(t.shape[0], -1) if t.dim() == 1 else t.reshape(1, 1)
-    if units == "channel" and t.dim() > 2:
+    if conv_unit == "channel" and t.dim() > 2:
         return t.flatten(2).mean(2)
     return t.reshape(t.shape[0], -1)
 
@@ -137,11 +137,16 @@ class RunningLayerStats:
     ----------
     spec : the layer's unit (exact zeros decide the output view; bounds the saturation).
     eps, percentile : output view of smooth units: ``|a| <= eps * P_percentile(|a|)``.
-    units : ``"channel_position"`` or ``"channel"``.
+    conv_unit : ``"channel_position"`` or ``"channel"`` (module docstring).
 
     Call :meth:`add_input` with each batch's pre-activations, :meth:`add_output` with its
     activations and :meth:`add_gradient` with ``dL/dz`` of the summed loss; :meth:`result`
     returns the measures as plain floats.
+
+    See Also
+    --------
+    neuroact.ann.probes.layer_stats : the same measures on arrays in memory (the reference).
+    neuroact.sparsity : the definitions.
     """
 
     def __init__(
@@ -149,10 +154,10 @@ class RunningLayerStats:
         spec: ActivationSpec,
         eps: float = 0.01,
         percentile: float = 99.0,
-        units: str = "channel_position",
+        conv_unit: str = "channel_position",
     ):
-        check_view(eps, percentile, units)
-        self.spec, self.units = spec, units
+        check_view(eps, percentile, conv_unit)
+        self.spec, self.conv_unit = spec, conv_unit
         self.eps = 0.0 if spec.exact_zeros else float(eps)
         self.percentile = float(percentile)
         self.n_units: int | None = None
@@ -179,14 +184,14 @@ class RunningLayerStats:
     @torch.no_grad()
     def add_input(self, z: torch.Tensor) -> None:
         """Add a batch of pre-activations (input view: share of entries ``> 0``)."""
-        v = unit_view(z.detach(), self.units)
+        v = unit_view(z.detach(), self.conv_unit)
         self._pre[0] = self._pre[0] + v.numel()
         self._pre[1] = self._pre[1] + torch.count_nonzero(v > 0)
 
     @torch.no_grad()
     def add_output(self, a: torch.Tensor) -> None:
         """Add a batch of activations (every output measure)."""
-        v = unit_view(a.detach(), self.units)
+        v = unit_view(a.detach(), self.conv_unit)
         v = v if v.dtype == torch.float64 else v.float()  # float16/bfloat16: work in float32
         batch, n = v.shape
         if self.n_units is None:
@@ -194,7 +199,7 @@ class RunningLayerStats:
         elif n != self.n_units:
             raise ValueError(
                 f"a layer gave {n} units per example after {self.n_units} in earlier batches "
-                "(inputs of another size?); use units='channel' to pool over positions"
+                "(inputs of another size?); use conv_unit='channel' to pool over positions"
             )
         self.samples += batch
         acc = self._dtype(v)
@@ -404,7 +409,7 @@ def accumulate(
     batches: Iterable,
     layers: list[Layer],
     *,
-    units: str = "channel_position",
+    conv_unit: str = "channel_position",
     eps: float = 0.01,
     percentile: float = 99.0,
     loss_fn: Callable | None = None,
@@ -417,13 +422,17 @@ def accumulate(
     is also back-propagated to the inputs only: the hooks on the pre-activations receive each
     example's ``dL_n/dz`` and the parameters' ``.grad`` stay as they were. The model's mode is
     restored and the hooks removed afterwards, also on an error.
+
+    See Also
+    --------
+    neuroact.ann.probes.measure : the checked, user-facing call.
     """
     device = device if device is not None else model_device(model)
     run = LayerPass()
 
     def stats(site: str, layer: Layer) -> RunningLayerStats:
         if site not in run.stats:
-            run.stats[site] = RunningLayerStats(layer.spec, eps, percentile, units)
+            run.stats[site] = RunningLayerStats(layer.spec, eps, percentile, conv_unit)
         return run.stats[site]
 
     def on_input(site: str, layer: Layer, z: torch.Tensor) -> None:
