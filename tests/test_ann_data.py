@@ -216,6 +216,9 @@ def test_torch_dataset_splits_items_and_a_plain_dataloader(tiny):
     assert images.shape == (3, 1, 28, 28) and labels.dtype == torch.int64
     assert 0.0 <= float(images.min()) and float(images.max()) <= 1.0
     assert_array_equal(labels.numpy(), raw.labels[:3])
+    # a worker process gets a pickled copy: the same batches
+    images_w, labels_w = next(iter(DataLoader(ds, batch_size=3, num_workers=1)))
+    assert torch.equal(images_w, images) and torch.equal(labels_w, labels)
     # transforms see the float tensor and the int label
     flipped = data.MNIST(tiny, "val", transform=lambda t: 1 - t, target_transform=lambda y: -y)
     image2, label2 = flipped[1]
