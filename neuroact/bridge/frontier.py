@@ -1,0 +1,103 @@
+"""The sparsity-accuracy frontier: how sparse and how fast a spiking twin can be at a given cost
+in accuracy.
+
+An *operating point* is one row of :func:`neuroact.bridge.measures.operating_points` for one
+network, unit and rate scale, at one simulated time ``T``, with the ANN's accuracy beside it
+(``ann_accuracy``). Definitions:
+
+within tolerance
+    ``100 * (ann_accuracy - accuracy) <= tolerance`` (points; 1 by default): the twin loses at
+    most one point against its own ANN on the same images.
+in Lennie's band
+    at most ``LENNIE_2003.high`` (4%) of the hidden neurons active per 50 ms (Lennie 2003, as
+    quoted by Glorot et al. 2011); "under 1 Hz" is reported beside it.
+sparsest point
+    the point within tolerance with the lowest fraction active per 50 ms (or the lowest mean
+    rate), the shorter time breaking ties.
+fastest point in the band
+    the point within tolerance and in the band with the shortest simulated time, the sparser
+    one breaking ties: the latency at which the network is both as sparse as cortex and as
+    accurate as its ANN (to be set against about 150 ms for ultra-rapid visual categorisation,
+    Thorpe, Fize & Marlot 1996).
+Pareto front
+    the points not beaten in both error and sparsity by another point.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from neuroact.literature import LENNIE_2003
+
+ACCURACY_TOLERANCE_POINTS = 1.0
+SPARSITY_COLUMN = "frac_active_50ms"
+RATE_COLUMN = "mean_rate_Hz"
+RAPID_CATEGORISATION_MS = 150.0  # Thorpe, Fize & Marlot 1996: go/no-go decisions in ~150 ms
+UNDER_RATE_HZ = 1.0
+
+
+def _need(points: pd.DataFrame, columns) -> None:
+    missing = [c for c in columns if c not in points]
+    if missing:
+        raise ValueError(f"points lacks the columns {missing}; expected operating_points() rows")
+
+
+def gap_points(points: pd.DataFrame) -> pd.Series:
+    """Accuracy lost against the ANN, in percentage points (negative: the SNN is better)."""
+    _need(points, ["accuracy", "ann_accuracy"])
+    return 100.0 * (points["ann_accuracy"] - points["accuracy"])
+
+
+def within_tolerance(
+    points: pd.DataFrame, tolerance: float = ACCURACY_TOLERANCE_POINTS
+) -> pd.Series:
+    """Boolean mask of the points that lose at most ``tolerance`` points of accuracy."""
+    return gap_points(points) <= tolerance + 1e-9
+
+
+def in_band(points: pd.DataFrame, high: float = LENNIE_2003.high, column: str = SPARSITY_COLUMN):
+    """Boolean mask of the points with at most ``high`` of the neurons active per window."""
+    _need(points, [column])
+    return points[column] <= high + 1e-12
+
+
+def sparsest(
+    points: pd.DataFrame,
+    by: str = SPARSITY_COLUMN,
+    tolerance: float = ACCURACY_TOLERANCE_POINTS,
+) -> pd.Series | None:
+    """The point within tolerance with the lowest ``by`` (ties: shorter time); None if none."""
+    _need(points, [by, "time_ms"])
+    ok = points[within_tolerance(points, tolerance) & points[by].notna()]
+    if ok.empty:
+        return None
+    return ok.sort_values([by, "time_ms"], kind="stable").iloc[0]
+
+
+def fastest_in_band(
+    points: pd.DataFrame,
+    high: float = LENNIE_2003.high,
+    tolerance: float = ACCURACY_TOLERANCE_POINTS,
+    column: str = SPARSITY_COLUMN,
+) -> pd.Series | None:
+    """The shortest-time point within tolerance and in the band (ties: sparser); None if none."""
+    ok = points[within_tolerance(points, tolerance) & in_band(points, high, column)]
+    if ok.empty:
+        return None
+    return ok.sort_values(["time_ms", column], kind="stable").iloc[0]
+
+
+def pareto_front(
+    points: pd.DataFrame, x: str = SPARSITY_COLUMN, y: str = "error_pct"
+) -> pd.DataFrame:
+    """Points for which no other point has both lower (or equal) ``x`` and lower ``y``."""
+    _need(points, [x, y])
+    p = points[points[x].notna() & points[y].notna()].sort_values([x, y], kind="stable")
+    best = np.inf
+    keep = []
+    for idx, value in zip(p.index, p[y], strict=True):
+        if value < best:
+            keep.append(idx)
+            best = value
+    return p.loc[keep]
