@@ -283,20 +283,20 @@ class SpikingNetwork:
         (``tau_m dv/dt = -v + I``), 1 where ``dv/dt = I``."""
         return self.neuron.tau_m if (self.neuron.leaky and layer.spiking) else 1.0
 
-    def first_drive(self, x: torch.Tensor) -> torch.Tensor:
+    def first_drive(self, x: torch.Tensor, dtype: torch.dtype = torch.float64) -> torch.Tensor:
         """``(images, n_1)`` constant input of the first layer: its drive plus, for analog
-        input, the expected current of pixels firing at ``input_rate * x`` (float64)."""
+        input, the expected current of pixels firing at ``input_rate * x``."""
         first = self.layers[0]
-        x = torch.as_tensor(x, dtype=torch.float64).flatten(1)
+        x = torch.as_tensor(x, dtype=dtype).flatten(1)
         if x.shape[1] != self.in_features:
             raise ValueError(
                 f"x has {x.shape[1]} features per image; this network expects {self.in_features}"
             )
-        drive = first.drive.expand(x.shape[0], -1)
+        drive = first.drive.to(dtype).expand(x.shape[0], -1)
         if self.input == "poisson":
             return drive.clone()
         k = self.input_rate * self.input_factor(first)
-        return drive + x @ (k * first.weight).T
+        return drive + x @ (k * first.weight).T.to(dtype)
 
     def ann_forward(self, x: torch.Tensor) -> list[torch.Tensor]:
         """The ANN's activations on ``x`` (every stage; the last entry the logits)."""

@@ -10,10 +10,11 @@ input up (the order of the Brian2 reference engine, :mod:`neuroact.bridge.brian2
    (no synaptic delay: a spike can cross every layer within one step); a refractory LIF ignores it;
 3. threshold ``v >= 1`` and reset: ``v <- v - 1`` (IF) or ``v <- 0`` and refractory (LIF).
 
-Input is event-driven where it pays: when few neurons of the layer below spiked, only the weight
-rows of those neurons are added (``index_add``), so the cost of a step falls with the number of
-spikes; dense spiking uses one matrix product. Analog input is a constant current, so the first
-layer's ``784 x 1000`` product is computed once per image, not once per step.
+Input is event-driven where it pays: when few neurons of the layer below spiked, the spikes form
+a sparse matrix and only the weight rows of the neurons that fired are added, so the cost of a
+step falls with the number of spikes; dense spiking uses one dense matrix product. Analog input
+is a constant current, so the first layer's ``784 x 1000`` product is computed once per image,
+not once per step.
 
 Arithmetic is float32 by default (speed); ``dtype=torch.float64`` reproduces the Brian2 engine
 spike for spike (:func:`neuroact.bridge.brian2_engine.simulate_brian2`).
@@ -39,8 +40,9 @@ from neuroact.bridge.convert import SpikingNetwork
 from neuroact.bridge.neurons import Neuron
 from neuroact.bridge.result import DEFAULT_WINDOWS_MS, SimulationResult
 
-# Below this share of presynaptic neurons spiking in a step, input is added row by row.
-EVENT_DRIVEN_MAX_DENSITY = 0.05
+# Below this share of presynaptic neurons spiking in a step, input goes through a sparse
+# product (measured crossover with a dense one: 5-10% on one core; benchmarks/bench_bridge.py).
+EVENT_DRIVEN_MAX_DENSITY = 0.08
 
 
 def n_steps_for(duration: float, dt: float) -> int:
@@ -133,12 +135,12 @@ def poisson_input_spikes(
 class _Layer:
     """Tensors of one layer during a batch: constants, membrane state, bin and window counts."""
 
-    def __init__(self, net, index, first_drive, batch, dtype, wsteps):
+    def __init__(self, net, index, weight_t, first_drive, batch, dtype, wsteps):
         layer = net.layers[index]
         self.spiking = layer.spiking
         self.leaky = net.neuron.leaky and layer.spiking
-        self.weight_t = layer.weight.T.contiguous().to(dtype)  # (in, out): rows per presynaptic
-        drive = first_drive if index == 0 else layer.drive.to(dtype).expand(batch, -1)
+        self.weight_t = weight_t
+        drive = first_drive if index == 0 else layer.drive.to(dtype)  # (batch, n) or (n,)
         size = layer.size
         if self.leaky:
             e = float(np.exp(-net.dt / net.neuron.tau_m))  # numpy's exp, as Brian2 evaluates it
@@ -154,44 +156,86 @@ class _Layer:
         self.ever = torch.zeros(batch, size, dtype=torch.bool)
         self.total = torch.zeros(batch, dtype=torch.float64)
         self.counts = torch.zeros(batch, size, dtype=dtype)
-        self.dense = True  # last step's choice between dense and event-driven input
 
 
-def _add_input(layer: _Layer, spikes: torch.Tensor, gate: torch.Tensor | None) -> None:
-    """``v += W s`` (times the not-refractory gate): event-driven when spikes are sparse."""
-    idx = spikes.nonzero()
-    if idx.shape[0] == 0:
+class _Spikes:
+    """One layer's spikes in one step: the boolean matrix, their number, and (made on demand)
+    their indices and the matrix as numbers."""
+
+    def __init__(self, mask: torch.Tensor, dtype: torch.dtype):
+        self.mask = mask
+        self.dtype = dtype
+        self.sparse = False
+        self.idx = mask.nonzero()
+        self.n = int(self.idx.shape[0])
+        self.sparse = self.n <= EVENT_DRIVEN_MAX_DENSITY * mask.numel()
+        self._dense = None
+
+    @property
+    def dense(self) -> torch.Tensor:
+        if self._dense is None:
+            self._dense = self.mask.to(self.dtype)
+        return self._dense
+
+    def matrix(self) -> torch.Tensor:
+        """The spikes as the left factor of ``s @ W.T``: sparse (COO) or dense."""
+        if not self.sparse:
+            return self.dense
+        ones = torch.ones(self.n, dtype=self.dtype)
+        return torch.sparse_coo_tensor(
+            self.idx.T, ones, self.mask.shape, check_invariants=False, is_coalesced=True
+        )
+
+    def add_to(self, target: torch.Tensor, value: float) -> None:
+        """``target += value * s``, touching only the spiking entries when they are few."""
+        if self.sparse:
+            target.index_put_(
+                (self.idx[:, 0], self.idx[:, 1]),
+                torch.tensor(value, dtype=target.dtype),
+                accumulate=True,
+            )
+        else:
+            target.add_(self.dense, alpha=value)
+
+
+def _add_input(layer: _Layer, spikes: _Spikes, gate) -> None:
+    """``v += W s`` (times the not-refractory gate): event-driven when spikes are sparse.
+
+    Sparse spikes go through a sparse (COO) matrix product, whose cost grows with the number of
+    spikes; above :data:`EVENT_DRIVEN_MAX_DENSITY` a dense product is cheaper.
+    """
+    if spikes.n == 0:
         return
-    if idx.shape[0] > EVENT_DRIVEN_MAX_DENSITY * spikes.numel():
-        syn = spikes.to(layer.v.dtype) @ layer.weight_t
+    if gate is None:
+        torch.addmm(layer.v, spikes.matrix(), layer.weight_t, out=layer.v)
     else:
-        syn = torch.zeros_like(layer.v).index_add_(0, idx[:, 0], layer.weight_t[idx[:, 1]])
-    layer.v.add_(syn * gate if gate is not None else syn)
+        layer.v.addcmul_(torch.mm(spikes.matrix(), layer.weight_t), gate)
 
 
-def _step(layers: list[_Layer], n: int, input_spikes: torch.Tensor | None) -> list[torch.Tensor]:
-    """One time step ``n`` of every layer; returns each layer's boolean spikes."""
-    below = input_spikes
+def _step(layers: list[_Layer], n: int, input_spikes: torch.Tensor | None) -> list[_Spikes]:
+    """One time step ``n`` of every layer; returns each spiking layer's spikes."""
+    dtype = layers[0].v.dtype
+    below = None if input_spikes is None else _Spikes(input_spikes, dtype)
     out = []
     for layer in layers:
         gate = None
         if layer.leaky:
-            gate = ((n - layer.last) >= layer.refractory).to(layer.v.dtype)
+            gate = ((n - layer.last) >= layer.refractory).to(dtype)
             layer.v.mul_(layer.decay).add_(layer.const).mul_(gate)
         else:
             layer.v.add_(layer.increment)
         if below is not None:
             _add_input(layer, below, gate)
         if not layer.spiking:
-            out.append(None)
             break
-        spikes = layer.v >= 1.0
-        if layer.leaky:
-            layer.v.masked_fill_(spikes, 0.0)
-            layer.last.masked_fill_(spikes, float(n))
-        else:
-            layer.v.sub_(spikes.to(layer.v.dtype))
-        layer.bin.add_(spikes.to(layer.v.dtype))
+        spikes = _Spikes(layer.v >= 1.0, dtype)
+        if spikes.n:
+            if layer.leaky:
+                layer.v.masked_fill_(spikes.mask, 0.0)
+                layer.last.masked_fill_(spikes.mask, float(n))
+            else:
+                spikes.add_to(layer.v, -1.0)
+            spikes.add_to(layer.bin, 1.0)
         out.append(spikes)
         below = spikes
     return out
@@ -210,7 +254,7 @@ def _close_bin(layers, n_done, wsteps, active) -> None:
     """End of a base bin: fold it into the longer windows, close the windows that end here."""
     for li, layer in enumerate(lay for lay in layers if lay.spiking):
         layer.ever |= layer.bin > 0
-        layer.total += layer.bin.sum(1, dtype=torch.float64)
+        layer.total += layer.bin.sum(1).double()  # whole counts: exact in float32 to 2**24
         layer.counts.add_(layer.bin)
         accs = [layer.bin, *layer.windows]
         for acc in layer.windows:
@@ -224,7 +268,7 @@ def _close_bin(layers, n_done, wsteps, active) -> None:
 
 
 @torch.no_grad()
-def _run_batch(net, x, n_steps, ckpts, windows_ms, dtype, seed, first_image, record_spikes):
+def _run_batch(net, weights, x, n_steps, ckpts, windows_ms, dtype, seed, first_image, record):
     batch = x.shape[0]
     wsteps = window_steps(windows_ms, net.dt)
     base = math.gcd(*wsteps)
@@ -232,8 +276,8 @@ def _run_batch(net, x, n_steps, ckpts, windows_ms, dtype, seed, first_image, rec
     if wsteps[order[0]] != base:  # the base bin must be one of the windows: add it in front
         raise ValueError(f"windows_ms must include their common divisor {base * net.dt * 1e3:g} ms")
     wsorted = [wsteps[i] for i in order]
-    first = net.first_drive(x).to(dtype)
-    layers = [_Layer(net, i, first, batch, dtype, wsorted) for i in range(len(net.layers))]
+    first = net.first_drive(x, dtype)
+    layers = [_Layer(net, i, w, first, batch, dtype, wsorted) for i, w in enumerate(weights)]
     spiking = [layer for layer in layers if layer.spiking]
     active = [[[] for _ in spiking] for _ in wsorted]
     poisson = poisson_probabilities(net, x, dtype) if net.input == "poisson" else None
@@ -242,23 +286,23 @@ def _run_batch(net, x, n_steps, ckpts, windows_ms, dtype, seed, first_image, rec
     preds = np.zeros((n_c, batch), np.int64)
     spikes = np.zeros((n_c, n_l, batch))
     ever = np.zeros((n_c, n_l, batch))
-    trains = [[] for _ in spiking] if record_spikes else None
+    trains = [[] for _ in spiking] if record else None
     ci = 0
     for n in range(n_steps):
         inp = None
         if poisson is not None:
             inp = torch.rand(poisson.shape, generator=gen, dtype=torch.float64) < poisson
         fired = _step(layers, n, inp)
-        if record_spikes:
-            for li, s in enumerate(f for f in fired if f is not None):
-                idx = s.nonzero().numpy()
+        if record:
+            for li, s in enumerate(fired):
+                idx = s.idx.numpy()
                 trains[li].append(np.column_stack([idx[:, 0], np.full(len(idx), n), idx[:, 1]]))
         if (n + 1) % base == 0:
             _close_bin(layers, n + 1, wsorted, active)
         while ci < n_c and ckpts[ci] == n + 1:
             preds[ci] = _prediction(layers).numpy()
             for li, layer in enumerate(spiking):
-                spikes[ci, li] = (layer.total + layer.bin.sum(1, dtype=torch.float64)).numpy()
+                spikes[ci, li] = (layer.total + layer.bin.sum(1).double()).numpy()
                 ever[ci, li] = (layer.ever | (layer.bin > 0)).sum(1).numpy()
             ci += 1
     out = layers[-1]
@@ -327,13 +371,15 @@ def simulate(
         raise ValueError(
             f"x must be (images, {net.in_features}) inputs; got shape {tuple(x.shape)}"
         )
+    # (in, out) weights: row j holds what a spike of presynaptic neuron j adds
+    weights = [layer.weight.T.contiguous().to(dtype) for layer in net.layers]
     parts = []
     starts = range(0, x.shape[0], batch_size)
     for start in tqdm(starts, desc="spiking twin", disable=None if progress else True, leave=False):
         t0 = time.perf_counter()
         xb = x[start : start + batch_size]
         preds, spikes, ever, active, readout, counts, trains = _run_batch(
-            net, xb, n_steps, ckpts, windows_ms, dtype, seed, start, record_spikes
+            net, weights, xb, n_steps, ckpts, windows_ms, dtype, seed, start, record_spikes
         )
         parts.append(
             SimulationResult(
