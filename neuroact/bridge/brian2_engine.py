@@ -24,8 +24,8 @@ same order, in float64, up to the order in which simultaneous synaptic inputs ar
 only when ``v`` lands within about 1e-15 of the threshold.
 
 All images run in one Brian2 run, one after the other, each for ``duration``: at the start of
-each image a ``run_regularly`` operation resets every neuron (``v = 0``, not refractory) and sets
-the first layer's input from a ``TimedArray`` of per-image currents.
+each image a ``run_regularly`` operation resets every neuron (``v = v_init``, not refractory)
+and sets the first layer's input from a ``TimedArray`` of per-image currents.
 
 See Also
 --------
@@ -122,9 +122,11 @@ def _build(net: SpikingNetwork, first: np.ndarray, n_steps: int, input_spikes, p
             objects.append(mon)
         groups.append(group)
         below = group
-    reset = "v = 0"
     for li, group in enumerate(groups):
-        code = reset + ("\nI = first_input(t, i)" if li == 0 and net.input == "analog" else "")
+        v0 = net.v_init if net.layers[li].spiking else 0.0
+        code = f"v = {v0!r}" + (
+            "\nI = first_input(t, i)" if li == 0 and net.input == "analog" else ""
+        )
         if net.neuron.leaky and net.layers[li].spiking:
             code += "\nlastspike = -1e9*second\nnot_refractory = True"
         op = group.run_regularly(code, dt=period, when="start", name=f"new_image{li}")

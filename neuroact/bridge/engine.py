@@ -150,7 +150,8 @@ class _Layer:
             self.refractory = refractory_steps(net.neuron, net.dt)
         else:
             self.increment = (drive * net.dt).contiguous()
-        self.v = torch.zeros(batch, size, dtype=dtype)
+        v0 = net.v_init if layer.spiking else 0.0
+        self.v = torch.full((batch, size), v0, dtype=dtype)
         self.bin = torch.zeros(batch, size, dtype=dtype)  # spikes in the current base bin
         self.windows = [torch.zeros(batch, size, dtype=dtype) for _ in wsteps[1:]]
         self.ever = torch.zeros(batch, size, dtype=torch.bool)

@@ -41,7 +41,7 @@ import torch
 
 from neuroact import sparsity
 from neuroact.bio.energy import get_budget
-from neuroact.bridge.convert import SpikingNetwork, ann_activations
+from neuroact.bridge.convert import SpikingNetwork, ann_activations, ann_stages
 from neuroact.bridge.result import SimulationResult
 
 SMOOTH_EPS = 0.01  # output view of smooth (soft-LIF) units, as in neuroact.ann.probes
@@ -147,31 +147,38 @@ def neuron_rates(result: SimulationResult) -> pd.DataFrame:
 
 
 def raster(result: SimulationResult, image: int = 0) -> pd.DataFrame:
-    """Spikes of one image's hidden layers: layer, neuron, time_ms (needs ``record_spikes``)."""
+    """Spikes of one image's hidden layers: layer, neuron, time_ms, with the layer's size
+    (``neurons``) and the run's ``duration_ms`` (needs ``record_spikes``)."""
     if result.spike_trains is None:
         raise ValueError("result has no spike trains; simulate with record_spikes=True")
+    step_ms = result.dt * 1e3
     rows = []
     for li in range(result.n_hidden):
         t = result.spike_trains[li]
         t = t[t[:, 0] == image]
-        rows.append(
-            pd.DataFrame({"layer": li + 1, "neuron": t[:, 2], "time_ms": t[:, 1] * result.dt * 1e3})
-        )
+        frame = pd.DataFrame({"layer": li + 1, "neuron": t[:, 2], "time_ms": t[:, 1] * step_ms})
+        frame["neurons"] = result.layer_sizes[li]
+        frame["duration_ms"] = result.n_steps * step_ms
+        rows.append(frame)
     return pd.concat(rows, ignore_index=True)
 
 
 @torch.no_grad()
-def ann_activity(net: SpikingNetwork, x, labels=None) -> pd.DataFrame:
+def ann_activity(model: SpikingNetwork | torch.nn.Module, x, labels=None) -> pd.DataFrame:
     """The ANN's own sparsity on ``x``: one row per hidden layer, plus the pooled row ``layer=0``.
+
+    ``model`` is a trained network (see :func:`neuroact.bridge.convert.ann_stages`) or its
+    spiking twin (whose ANN is then measured).
 
     Columns: ``frac_zero`` (exact zeros), ``frac_zero_eps`` (``|a| <= 0.01 P99``, the output
     view of smooth units), ``frac_active`` (1 - the view that fits the unit),
     ``activation_sparsity`` (NeuroBench, pooled over the hidden layers) and, with ``labels``,
     ``accuracy``.
     """
-    acts = ann_activations(net.stages, x)
+    stages = model.stages if isinstance(model, SpikingNetwork) else ann_stages(model)
+    acts = ann_activations(stages, x)
     hidden = [a.numpy() for a in acts[:-1]]
-    smooth = net.stages[0].unit == "soft_lif"
+    smooth = stages[0].unit == "soft_lif"
     rows = []
     for li, a in enumerate(hidden):
         zero = sparsity.fraction_zero(a)
