@@ -464,7 +464,7 @@ def run(
     dense = {
         "model_path": str(models / f"relu_l1={config.l1s[0]:g}.pt"),
         "data": data,
-        "convert_args": conv | {"neuron": "if", "max_rate": None, "v_init": 0.0},
+        "convert_args": conv | {"neuron": "if", "max_rate": None, "v_init": 0.5},
         "threads": threads,
     }
     b2 = Job(

@@ -11,6 +11,7 @@ neuroact.experiments.bridge : the tables (``points``, ``reference_bands``, ``ras
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import matplotlib.ticker as ticker
 import numpy as np
 import pandas as pd
 
@@ -34,12 +35,19 @@ def _ax(ax, size=(5.5, 4.0)):
 
 def _label(row) -> str:
     rate = "" if row["unit"] == "soft_lif" else f" {row['max_rate_Hz']:g} Hz"
-    return f"{row['network']} {row['neuron'].upper()}{rate}"
+    rest = ", from rest" if row.get("v_init", 1.0) == 0 else ""
+    return f"{row['network']} {row['neuron'].upper()}{rate}{rest}"
 
 
 def _runs(points: pd.DataFrame):
-    keys = ["network", "neuron", "max_rate_Hz"]
+    """One group per simulation: network, unit, rate scale and initial potential."""
+    keys = [k for k in ("network", "neuron", "max_rate_Hz", "v_init") if k in points]
     return points.groupby(keys, sort=False)
+
+
+def _plain_log_axis(axis) -> None:
+    axis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_formatter(ticker.NullFormatter())
 
 
 def _colours(n: int):
@@ -72,6 +80,8 @@ def accuracy_vs_time(points: pd.DataFrame, ax=None):
         ax.axhline(ann, color=colours[net], ls="--", lw=0.8)
     ax.set_xscale("log")
     ax.set_yscale("log")
+    _plain_log_axis(ax.xaxis)
+    _plain_log_axis(ax.yaxis)
     ax.set_xlabel("simulated time (ms)")
     ax.set_ylabel("test error (%)")
     ax.set_title("Spiking twins reach their ANN (dashed)")
@@ -122,6 +132,7 @@ def frontier(points: pd.DataFrame, bands: pd.DataFrame, ax=None):
         )
     ax.set_xscale("log")
     ax.set_yscale("symlog", linthresh=1.0)
+    _plain_log_axis(ax.xaxis)
     ax.set_xlabel("hidden neurons active per 50 ms (%)")
     ax.set_ylabel("accuracy lost vs ANN (points)")
     ax.set_title("Sparsity-accuracy frontier")
@@ -161,6 +172,8 @@ def sparsity_vs_time(points: pd.DataFrame, ax=None):
     )
     ax.set_xscale("log")
     ax.set_yscale("log")
+    _plain_log_axis(ax.xaxis)
+    _plain_log_axis(ax.yaxis)
     ax.set_xlabel("simulated time (ms)")
     ax.set_ylabel("active per 50 ms (%), within 1 point of ANN")
     ax.set_title("How soon a twin is both accurate and sparse")
@@ -197,8 +210,8 @@ def rasters(spikes: pd.DataFrame):
 
 
 def rate_histograms(rates: pd.DataFrame):
-    """Per hidden layer, the histogram of neurons' mean rates (log bins; silent neurons at the
-    left edge), one line per setting."""
+    """Per hidden layer, the histogram of neurons' mean rates (log bins; the share of silent
+    neurons in the legend), one line per setting."""
     layers = sorted(rates["layer"].unique())
     fig, axes = figure(1, len(layers), figsize=(4 * len(layers), 3.2), squeeze=False, sharey=True)
     positive = rates.loc[rates["rate_Hz"] > 0, "rate_Hz"]
@@ -206,9 +219,13 @@ def rate_histograms(rates: pd.DataFrame):
     bins = np.geomspace(low / 2, max(float(rates["rate_Hz"].max()), 1.0) * 1.5, 40)
     for ax, layer in zip(axes[0], layers, strict=True):
         for setting, group in rates[rates["layer"] == layer].groupby("setting", sort=False):
-            r = group["rate_Hz"].clip(lower=bins[0])
             silent = (group["rate_Hz"] == 0).mean()
-            ax.hist(r, bins=bins, histtype="step", label=f"{setting} ({100 * silent:.0f}% silent)")
+            ax.hist(
+                group.loc[group["rate_Hz"] > 0, "rate_Hz"],
+                bins=bins,
+                histtype="step",
+                label=f"{setting} ({100 * silent:.0f}% silent)",
+            )
         ax.set_xscale("log")
         ax.set_xlabel("mean rate (Hz)")
         ax.set_title(f"hidden layer {layer}")
