@@ -21,6 +21,9 @@ fastest point in the band
     Thorpe, Fize & Marlot 1996).
 Pareto front
     the points not beaten in both error and sparsity by another point.
+
+:func:`frontier_table` collects the sparsest and fastest points per network, unit and initial
+potential, and over all ReLU networks.
 """
 
 from __future__ import annotations
@@ -101,3 +104,23 @@ def pareto_front(
             keep.append(idx)
             best = value
     return p.loc[keep]
+
+
+def frontier_table(points: pd.DataFrame) -> pd.DataFrame:
+    """Per network and unit, and over all ReLU networks: the sparsest point within tolerance
+    (by fraction active per 50 ms and by rate) and the fastest point in Lennie's band."""
+    groups = list(points.groupby(["network", "neuron", "v_init"], sort=False))
+    relu = points[points["unit"] == "relu"]
+    groups += [(("all ReLU networks", "any", v), g) for v, g in relu.groupby("v_init")]
+    rows = []
+    for (network, neuron, v_init), g in groups:
+        picks = {
+            "sparsest_active_50ms": sparsest(g),
+            "sparsest_rate": sparsest(g, by=RATE_COLUMN),
+            "fastest_in_band": fastest_in_band(g),
+        }
+        for kind, row in picks.items():
+            base = {"group_network": network, "group_neuron": neuron, "group_v_init": v_init}
+            base["kind"] = kind
+            rows.append(base | ({"found": False} if row is None else {"found": True, **row}))
+    return pd.DataFrame(rows)
