@@ -111,7 +111,7 @@ def main(argv=None) -> dict:
         out["cost_vs_spikes"].append({"network": sparse_key, "max_rate_Hz": rate, **r})
 
     pick = frontier[(frontier["group_network"] == "all ReLU networks") & frontier["found"]]
-    pick = pick[pick["kind"] == "fastest_in_band"].sort_values("time_ms")
+    pick = pick[pick["kind"] == "fastest_in_band_full_window"].sort_values("time_ms")
     if not pick.empty:
         row = pick.iloc[0]
         model = load_network(os.path.join(models, f"{row['network']}.pt"))

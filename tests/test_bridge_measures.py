@@ -179,3 +179,19 @@ def test_claim_verdicts():
 def test_frontier_needs_its_columns():
     with pytest.raises(ValueError, match=r"points lacks the columns \['ann_accuracy'\]"):
         frontier.sparsest(POINTS.drop(columns="ann_accuracy"))
+
+
+def test_fastest_in_band_can_ask_for_a_complete_window():
+    early = pd.concat(
+        [POINTS, _points([("sparse", "relu", "if", 1000, 10, 0.980, 0.984, 0.03, 25.0)])],
+        ignore_index=True,
+    )
+    assert frontier.fastest_in_band(early)["time_ms"] == 10
+    assert frontier.fastest_in_band(early, min_time_ms=frontier.FULL_WINDOW_MS)["time_ms"] == 150
+    row = claim_spiking_sparsity(early)
+    assert row["verdict"] == "supported" and "150 ms" in row["why"]
+    assert "done before one 50 ms window" in row["measured"]
+    table = frontier.frontier_table(early.assign(v_init=0.5))
+    kinds = table[table["group_network"] == "all ReLU networks"].set_index("kind")
+    assert kinds.loc["fastest_in_band", "time_ms"] == 10
+    assert kinds.loc["fastest_in_band_full_window", "time_ms"] == 150

@@ -17,6 +17,7 @@ import pandas as pd
 
 from neuroact.bridge.frontier import (
     ACCURACY_TOLERANCE_POINTS,
+    FULL_WINDOW_MS,
     RAPID_CATEGORISATION_MS,
     SPARSITY_COLUMN,
     fastest_in_band,
@@ -119,7 +120,7 @@ def frontier(points: pd.DataFrame, bands: pd.DataFrame, ax=None):
         ls="--",
         label=f"{ACCURACY_TOLERANCE_POINTS:g} point below the ANN",
     )
-    best = fastest_in_band(points[points["unit"] == "relu"])
+    best = fastest_in_band(points[points["unit"] == "relu"], min_time_ms=FULL_WINDOW_MS)
     if best is not None:
         ax.scatter(
             [100 * best[SPARSITY_COLUMN]],
