@@ -73,6 +73,23 @@ def timed_simulation(net, model, x, duration: float) -> dict:
     }
 
 
+def band_setting(run: str, band: str | None) -> dict | None:
+    """The IF setting to time in Lennie's band: ``--band`` or the run's fastest in-band point
+    (with a complete 50 ms window) over all ReLU networks on IF neurons."""
+    if band is not None:
+        network, rate, v_init, time_ms = band.split(",")
+        return {
+            "network": network,
+            "max_rate_Hz": float(rate),
+            "v_init": float(v_init),
+            "time_ms": float(time_ms),
+        }
+    table = pd.read_csv(os.path.join(run, "frontier.csv"))
+    pick = table[(table["kind"] == "fastest_in_band_full_window") & table["found"]]
+    pick = pick[(pick["group_network"] != "all ReLU networks") & (pick["neuron"] == "if")]
+    return None if pick.empty else pick.sort_values("time_ms").iloc[0].to_dict()
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--run", required=True, help="a bridge run folder (models/, frontier.csv)")
@@ -81,10 +98,14 @@ def main(argv=None) -> dict:
     parser.add_argument("--brian2-images", type=int, default=500)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--json", default=None)
+    parser.add_argument(
+        "--band",
+        default=None,
+        help="in-band setting NETWORK,MAX_RATE_HZ,V_INIT,TIME_MS (default: from frontier.csv)",
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     models = os.path.join(args.run, "models")
-    frontier = pd.read_csv(os.path.join(args.run, "frontier.csv"))
     config = json.load(open(os.path.join(args.run, "config.json")))
     data = load_data(config["train"]["dataset"], args.data_dir)
     x, y = data.test_x[: args.images], data.test_y[: args.images].numpy()
@@ -110,17 +131,10 @@ def main(argv=None) -> dict:
         r.pop("_result")
         out["cost_vs_spikes"].append({"network": sparse_key, "max_rate_Hz": rate, **r})
 
-    pick = frontier[(frontier["group_network"] == "all ReLU networks") & frontier["found"]]
-    pick = pick[pick["kind"] == "fastest_in_band_full_window"].sort_values("time_ms")
-    if not pick.empty:
-        row = pick.iloc[0]
+    row = band_setting(args.run, args.band)
+    if row is not None:
         model = load_network(os.path.join(models, f"{row['network']}.pt"))
-        net = twin(
-            model,
-            neuron=row["neuron"],
-            max_rate=float(row["max_rate_Hz"]),
-            v_init=float(row["v_init"]),
-        )
+        net = twin(model, max_rate=float(row["max_rate_Hz"]), v_init=float(row["v_init"]))
         duration = float(row["time_ms"]) * 1e-3
         r = timed_simulation(net, model, x, duration)
         res = r.pop("_result")
