@@ -6,11 +6,14 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # The CPU wheel kept on the project's machines; override (e.g. TORCH=torch) elsewhere.
 TORCH ?= torch==2.13.0
-DATA_DIR ?= $(abspath ../shared/data)
+# Data sets are found without it (../shared/data beside a checkout, else the user cache, filled
+# by a verified download); set DATA_DIR=/path to use a folder holding mnist/ and fashion-mnist/.
+DATA_DIR ?=
+DATA_ENV := $(if $(DATA_DIR),NEUROACT_DATA_DIR=$(abspath $(DATA_DIR)))
 OUT ?= runs/quick
 PROFILE ?= quick
 
-.PHONY: install run full figures test lint bench clean
+.PHONY: install run full figures data test lint bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,20 +28,29 @@ run: install
 	$(BIN)/neuroact run --profile $(PROFILE) --out $(OUT)
 
 full: install
-	NEUROACT_DATA_DIR=$(DATA_DIR) $(BIN)/neuroact run --profile full --out runs/full
+	$(DATA_ENV) $(BIN)/neuroact run --profile full --out runs/full
 
-# Redraw the full run's figures from its tables and refresh the committed reference copies.
+# Download MNIST and Fashion-MNIST into the user cache ahead of a full run (verified).
+data: install
+	$(BIN)/neuroact data fetch
+
+# Redraw the full run's figures from its tables and refresh the committed copies: the figures in
+# figures/, the tables small enough to commit (under 240 kB) in results/full/, then the claims and
+# the report (report.md, report.html) of results/full/ from those tables and figures.
 figures: install
 	$(BIN)/neuroact figures runs/full
 	cd runs/full && find . -name '*.png' -not -path '*/jobs/*' -exec cp --parents {} ../../figures/ \;
-	cp runs/full/report.md runs/full/claims.csv runs/full/timings.json figures/
+	cd runs/full && find . \( -name '*.csv' -o -name '*.json' \) -not -path '*/jobs/*' -size -240k \
+		-exec cp --parents {} ../../results/full/ \;
+	$(BIN)/python -c 'from neuroact.report import write_report; \
+		write_report("results/full", "full", figures="figures")'
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 test: lint
-	NEUROACT_DATA_DIR=$(DATA_DIR) $(BIN)/python -m pytest -q -p no:cacheprovider
+	$(DATA_ENV) $(BIN)/python -m pytest -q -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -12,11 +12,20 @@ local      ``workers=N > 1``: N local processes through joblib (loky).
 dask       ``scheduler="tcp://host:port"``: an existing ``dask.distributed`` cluster; the job
            function must be importable on the workers (a module-level function of an installed
            package, not a lambda).
+
+Progress
+--------
+Every finished job is logged as one line (logger ``neuroact.parallel``, level INFO), so a run
+in a batch system or under ``nohup`` shows its progress in the log; the tqdm bar is drawn only
+where ``progress`` is on and the output is a terminal.
 """
 
 from __future__ import annotations
 
+import logging
+import numbers
 import os
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +34,8 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from neuroact.results import RunFolder
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -50,23 +61,60 @@ def _as_frame(result: Any, key: str) -> pd.DataFrame:
     return frame
 
 
-def _call(func: Callable[..., Any], key: str, params: dict[str, Any]) -> tuple[str, Any]:
-    return key, func(**params)
+def _call(func: Callable[..., Any], key: str, params: dict[str, Any]) -> tuple[str, Any, float]:
+    start = time.perf_counter()
+    result = func(**params)
+    return key, result, time.perf_counter() - start
 
 
-def _serial(func, jobs) -> Iterator[tuple[str, Any]]:
+def check_workers(workers: Any, scheduler: Any = None) -> int:
+    """Check a ``workers`` argument before any work; return the number of local processes.
+
+    Parameters
+    ----------
+    workers : a positive integer, or -1 for every core of this machine.
+    scheduler : a Dask scheduler address or Client; only ``workers=1`` may go with it.
+
+    Raises
+    ------
+    TypeError
+        ``workers`` is not an integer (a bool, a float, a string).
+    ValueError
+        ``workers`` is 0 or below -1, or is not 1 while a scheduler is given.
+
+    See Also
+    --------
+    run_jobs : the sweep runner that uses it.
+    """
+    if isinstance(workers, bool) or not isinstance(workers, numbers.Integral):
+        raise TypeError(
+            f"workers must be a positive integer or -1 (all cores); got {workers!r} "
+            f"({type(workers).__name__})"
+        )
+    workers = int(workers)
+    if workers == 0 or workers < -1:
+        raise ValueError(f"workers must be a positive integer or -1 (all cores); got {workers}")
+    if scheduler is not None and workers != 1:
+        raise ValueError(
+            f"give either workers (local processes) or scheduler (Dask), not both; got "
+            f"workers={workers} and scheduler={scheduler!r}"
+        )
+    return (os.cpu_count() or 1) if workers == -1 else workers
+
+
+def _serial(func, jobs) -> Iterator[tuple[str, Any, float]]:
     for job in jobs:
         yield _call(func, job.key, job.params)
 
 
-def _local(func, jobs, workers) -> Iterator[tuple[str, Any]]:
+def _local(func, jobs, workers) -> Iterator[tuple[str, Any, float]]:
     from joblib import Parallel, delayed
 
     parallel = Parallel(n_jobs=workers, return_as="generator_unordered")
     yield from parallel(delayed(_call)(func, job.key, job.params) for job in jobs)
 
 
-def _dask(func, jobs, scheduler, group) -> Iterator[tuple[str, Any]]:
+def _dask(func, jobs, scheduler, group) -> Iterator[tuple[str, Any, float]]:
     try:
         from dask.distributed import Client, as_completed
     except ImportError as exc:  # pragma: no cover - depends on the optional extra
@@ -116,19 +164,22 @@ def run_jobs(
     group : sub-folder of ``RUN/jobs`` for this sweep.
     workers : number of local processes (1 = serial in this process; -1 = all cores).
     scheduler : address of a running ``dask.distributed`` scheduler (or a ``Client``).
-    progress : show a tqdm bar (silent when not a terminal).
+    progress : show a tqdm bar (drawn only in a terminal); the log lines are written either way.
+    desc : label of the bar and of the log lines (default: ``group``).
+
+    Notes
+    -----
+    With ``run``, a job counts as finished when its file passes
+    :meth:`~neuroact.results.RunFolder.job_done`; a damaged file is named in a warning, kept
+    aside and the job computed again.
     """
     jobs = list(jobs)
     keys = [j.key for j in jobs]
     if len(set(keys)) != len(keys):
         dup = sorted({k for k in keys if keys.count(k) > 1})
         raise ValueError(f"jobs must have unique keys; repeated: {dup}")
-    if not isinstance(workers, int) or workers == 0 or workers < -1:
-        raise ValueError(f"workers must be a positive integer or -1 (all cores); got {workers!r}")
-    if workers == -1:
-        workers = os.cpu_count() or 1
-    if scheduler is not None and workers != 1:
-        raise ValueError("give either workers (local processes) or scheduler (Dask), not both")
+    workers = check_workers(workers, scheduler)
+    label = desc or group
 
     results: dict[str, pd.DataFrame] = {}
     todo = []
@@ -137,6 +188,10 @@ def run_jobs(
             results[job.key] = run.load_job(group, job.key)
         else:
             todo.append(job)
+    if results:
+        logger.info(
+            "%s: %d of %d jobs already done, %d to run", label, len(results), len(jobs), len(todo)
+        )
 
     if scheduler is not None:
         stream = _dask(func, todo, scheduler, group)
@@ -148,17 +203,20 @@ def run_jobs(
     bar = tqdm(
         total=len(jobs),
         initial=len(jobs) - len(todo),
-        desc=desc or group,
+        desc=label,
         disable=not progress or None,
         leave=False,
     )
     with bar:
-        for key, result in stream:
+        for key, result, seconds in stream:
             frame = _as_frame(result, key)
             if run is not None:
                 run.save_job(group, key, frame)
             results[key] = frame
             bar.update(1)
+            logger.info(
+                "%s: job %s done in %.1f s (%d/%d)", label, key, seconds, len(results), len(jobs)
+            )
     frames = [results[k] for k in keys]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 

@@ -2,23 +2,32 @@
 
 ``run_all`` gives each experiment its own sub-folder ``OUT/<experiment>/`` and passes the folders
 of the experiments before it as ``inputs``; each experiment resumes from its folder, so
-rerunning an interrupted ``neuroact run`` redoes only what had not finished.
+rerunning an interrupted ``neuroact run`` redoes only what had not finished. Everything a
+user can get wrong (profile, experiment names, overrides, workers, the output folder) is
+checked before the first experiment starts. Each finished experiment is logged as one line
+(logger ``neuroact.pipeline``).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from tqdm.auto import tqdm
 
 from neuroact import experiments
-from neuroact.results import RunFolder, write_json
+from neuroact.config import nest
+from neuroact.experiments import PROFILES
+from neuroact.parallel import check_workers
+from neuroact.report import write_report
+from neuroact.results import RunFolder, check_writable_dir, write_json
 
-PROFILES = ("quick", "full")
+logger = logging.getLogger(__name__)
 
 
 def run_all(
@@ -29,12 +38,36 @@ def run_all(
     workers: int = 1,
     scheduler: str | None = None,
     progress: bool = True,
-    configs: dict | None = None,
+    configs: Mapping[str, Any] | None = None,
+    overrides: Mapping[str, Any] | None = None,
 ) -> Path:
     """Run every experiment (or ``only`` these) with ``profile``; return the report's path.
 
-    ``configs`` maps experiment names to a ``Config`` that replaces the profile's (for sweeps of
-    your own, or tests that need a smaller run).
+    Parameters
+    ----------
+    profile : ``"quick"`` (CI-sized, offline) or ``"full"`` (paper-sized).
+    out : the run folder; each experiment writes ``OUT/<experiment>/``. Reusing it resumes.
+    only : names of the experiments to run (default: all, in dependency order).
+    data_dir : folder of the data sets (default: ``$NEUROACT_DATA_DIR`` or the download cache).
+    workers, scheduler : local processes, or a Dask scheduler address, for the sweeps.
+    progress : tqdm bars in a terminal (log lines are written either way).
+    configs : ``{experiment: Config}`` replacing the profile's.
+    overrides : changes to the fields of the experiments' Configs, nested
+        (``{"glorot_table1": {"train": {"lr": 0.02}}}``) or dotted
+        (``{"glorot_table1.train.lr": 0.02}``), applied after ``configs``; see
+        :mod:`neuroact.config`. Each experiment's ``config.json`` records the result.
+
+    Raises
+    ------
+    ValueError, TypeError
+        A bad argument or override, before anything is written.
+    PermissionError
+        ``out`` cannot be written, before any work.
+
+    See Also
+    --------
+    neuroact.experiments.resolve_configs : the Config each experiment runs with.
+    neuroact.results.check_writable_dir : the check of ``out``.
     """
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {PROFILES}; got {profile!r}")
@@ -42,17 +75,18 @@ def run_all(
     for name in names:
         experiments.get(name)  # fail fast on an unknown name, before any work
     names = [n for n in experiments.EXPERIMENTS if n in names]
+    check_workers(workers, scheduler)
+    resolved = experiments.resolve_configs(profile, overrides, names, configs)
+    check_writable_dir(out)
     root = RunFolder(out)
     inputs: dict[str, Path] = {
         n: root.path / n for n in experiments.EXPERIMENTS if (root.path / n).is_dir()
     }
     timings = root.read_json("timings") if root.has("timings.json") else {}
-    for name in tqdm(names, desc=f"neuroact {profile}", disable=not progress or None):
-        module = experiments.get(name)
-        config = (configs or {}).get(name) or module.PROFILES[profile]
+    for i, name in enumerate(tqdm(names, desc=f"neuroact {profile}", disable=not progress or None)):
         start = time.perf_counter()
-        module.run(
-            config,
+        experiments.get(name).run(
+            resolved[name],
             root.path / name,
             workers=workers,
             scheduler=scheduler,
@@ -61,19 +95,20 @@ def run_all(
             inputs=dict(inputs),
         )
         inputs[name] = root.path / name
+        seconds = time.perf_counter() - start
         # summed over resumed runs: the work an experiment cost, not only its last stretch
-        timings[name] = round(timings.get(name, 0.0) + time.perf_counter() - start, 2)
+        timings[name] = round(timings.get(name, 0.0) + seconds, 2)
         write_json(root.path / "timings.json", timings)
-    root.write_metadata(profile=profile, experiments=names)
-    from neuroact.report import write_report
-
+        logger.info("%s finished in %.1f s (%d/%d)", name, seconds, i + 1, len(names))
+    root.write_metadata(profile=profile, experiments=names, overrides=nest(overrides or {}))
     return write_report(root.path, profile=profile)
 
 
 def redraw(run_dir: str | os.PathLike) -> list[Path]:
     """Redraw every figure under ``run_dir`` (a main-job folder or one experiment's folder);
-    in a main-job folder, also rewrite ``claims.csv`` and ``report.md`` from its tables (the
-    report's path comes last in the returned list)."""
+    in a main-job folder, also rewrite ``claims.csv``, the claims figure, ``report.md`` and
+    ``report.html`` from its tables (the Markdown report's path comes last in the returned
+    list)."""
     root = Path(run_dir)
     if not root.is_dir():
         raise FileNotFoundError(f"run_dir {str(root)!r} is not a folder")
@@ -100,8 +135,6 @@ def redraw(run_dir: str | os.PathLike) -> list[Path]:
         except FileNotFoundError as err:  # a copy of a run without its bulky tables
             warnings.warn(f"{name}: figures not redrawn, a table is missing ({err})", stacklevel=2)
     if not config_here.is_file():
-        from neuroact.report import write_report
-
         meta = RunFolder(root).read_json("metadata") if (root / "metadata.json").is_file() else {}
         paths.append(write_report(root, profile=meta.get("profile")))
     return paths

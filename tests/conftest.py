@@ -1,31 +1,71 @@
-"""Shared fixtures: the real data sets in ``../shared/data`` (relative to the repository root).
+"""Shared fixtures: the real data sets, found the way neuroact finds them, and a local mirror.
 
-CI and the benchmarks always have that folder next to the checkout; a missing folder is an
-error (not a skip) so that data-dependent tests cannot silently stop running.
+The data sets come from :func:`neuroact.paths.locate`: ``$NEUROACT_DATA_DIR`` if set, else
+``../shared/data`` beside the repository (the project's machines and CI), else the user cache,
+filled by a real download (``NEUROACT_DATA_URL`` may point it at a mirror). A data set that
+cannot be found or downloaded fails the tests that need it, with the reason: data-dependent
+tests never silently stop running. Nothing here needs ``../shared`` to exist.
 """
 
 from __future__ import annotations
 
-import os
+import functools
+import http.server
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-DATA_ROOT = REPO_ROOT.parent / "shared" / "data"
+from neuroact import paths
 
-# The ANN loaders read NEUROACT_DATA_DIR when no data_dir is given: point it at the shared data
-# so that nothing in the tests tries to download.
-if DATA_ROOT.is_dir():
-    os.environ.setdefault("NEUROACT_DATA_DIR", str(DATA_ROOT))
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:  # keep the test output free of access lines
+        pass
+
+
+def _located(name: str) -> Path:
+    try:
+        return paths.locate(name)
+    except (FileNotFoundError, paths.ChecksumError) as exc:
+        pytest.fail(f"the tests need the real {name} files: {exc}")
 
 
 @pytest.fixture(scope="session")
-def data_root() -> Path:
-    """``repo_root/../shared/data`` (with ``mnist/``, ``fashion-mnist/``, ``fi-measured/``)."""
-    if not (DATA_ROOT / "mnist").is_dir():
-        pytest.fail(
-            f"the shared data folder {DATA_ROOT} is missing; the tests need MNIST there "
-            "(see ../shared/data/README.md)"
-        )
-    return DATA_ROOT
+def mnist_dir() -> Path:
+    """The folder holding the four MNIST IDX files."""
+    return _located("mnist")
+
+
+@pytest.fixture(scope="session")
+def fashion_mnist_dir() -> Path:
+    """The folder holding the four Fashion-MNIST IDX files."""
+    return _located("fashion-mnist")
+
+
+@pytest.fixture(scope="session")
+def data_root(mnist_dir: Path) -> Path:
+    """A folder holding ``mnist/`` (``../shared/data`` on the project's machines, else the
+    download cache)."""
+    return mnist_dir.parent
+
+
+@pytest.fixture
+def http_mirror() -> Iterator[Callable[[Path], str]]:
+    """``serve(folder) -> base URL``: serve ``folder`` over HTTP on localhost (no internet)."""
+    servers = []
+
+    def serve(folder: Path) -> str:
+        handler = functools.partial(_QuietHandler, directory=str(folder))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}/"
+
+    yield serve
+    for server in servers:
+        server.shutdown()
+        server.server_close()

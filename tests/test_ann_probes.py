@@ -97,6 +97,12 @@ def test_activation_registry_and_custom_unit():
     try:
         net = MLP(4, (3,), 2, "test_square", seed=0)
         assert net.activation == "test_square" and spec.exact_zeros is False
+        # the network applies the registered unit: softplus with sharpness 50, by hand
+        x = torch.rand(5, 4, generator=torch.Generator().manual_seed(0))
+        z = net.hidden[0].layer(x).detach().double()
+        hidden = torch.log1p(torch.exp(50 * z)) / 50
+        by_hand = hidden @ net.readout.weight.detach().double().T + net.readout.bias.detach()
+        assert_allclose(net(x).detach().numpy(), by_hand.numpy(), rtol=1e-5, atol=1e-6)
         with pytest.raises(ValueError, match="already registered"):
             activations.register_activation("test_square", nn.ReLU)
     finally:
@@ -105,6 +111,20 @@ def test_activation_registry_and_custom_unit():
         activations.register_activation("bad_unit", "relu")
     with pytest.raises(TypeError, match="nn.Module"):
         activations.register_activation("bad_unit2", lambda: 3).make()
+    activations.unregister_activation("bad_unit2")
+
+
+def test_unit_names_resolve_through_the_vocabulary():
+    assert activations.get_spec("rectifier").name == "relu"
+    assert activations.get_spec("Logistic").name == "sigmoid"
+    assert MLP(4, (3,), 2, "logistic", seed=0).activation == "sigmoid"
+    # an alias of a built-in unit is that unit: registering it again is refused
+    with pytest.raises(ValueError, match="activation 'relu' is already registered"):
+        activations.register_activation("rectifier", nn.ReLU)
+    # the probes read the spec through the alias: exact zeros for the rectifier
+    pre = np.array([[-1.0, 0.5], [2.0, -3.0]])
+    s = probes.layer_stats(pre, np.maximum(pre, 0), "threshold_linear")
+    assert s["frac_zero_eps"] == 0.0 and s["frac_zero"] == 0.5
 
 
 def test_unknown_activation_and_init_list_valid_names():

@@ -1,6 +1,7 @@
-"""f-I curves: models, one-group runner, analytic oracles (issue 3).
+"""f-I curves: models, the one-group runner against the analytic oracles, the experiment.
 
-Simulations are short and use Brian2's numpy target, except the one ``compiled`` test.
+Simulations are short and use Brian2's numpy target, except the one ``compiled`` test. The
+oracles themselves are tested in ``test_bio_theory.py``.
 """
 
 from __future__ import annotations
@@ -10,39 +11,18 @@ import pytest
 from brian2 import cm, ms, mV, nA, second, uA
 from numpy.testing import assert_allclose
 
-from neuroact.bio.fi import FICurve, StandaloneFICurve, fi_curve, spike_statistics
+from neuroact.bio.fi import (
+    MIN_STEPS_PER_ISI,
+    StandaloneFICurve,
+    check_run,
+    dt_limited,
+    fi_curve,
+    spike_statistics,
+)
 from neuroact.bio.neurons import MODELS, get_model, model_names
 from neuroact.bio.theory import lif_rate, siegert_rate
 
 UA_CM2 = uA / cm**2
-
-
-# --- theory ------------------------------------------------------------------------------------
-def test_lif_rate_matches_formula_and_threshold():
-    current = np.array([0.0, 1.0, 1.5, 2.0, 3.0]) * nA
-    rate = lif_rate(current)
-    # by hand: R I = 20 mV -> ISI = 2 ms + 10 ms ln(20 / 5)
-    assert_allclose(rate[3], 1 / (2e-3 + 10e-3 * np.log(20 / 5)), rtol=1e-12)
-    assert_allclose(rate[4], 1 / (2e-3 + 10e-3 * np.log(30 / 15)), rtol=1e-12)
-    assert np.all(rate[:3] == 0)  # at and below the 1.5 nA threshold current
-    # plain SI floats give the same numbers as quantities
-    assert_allclose(lif_rate(np.asarray(current)), rate)
-    with pytest.raises(TypeError, match="current"):
-        lif_rate(3 * mV)
-
-
-def test_siegert_limits():
-    mu = np.array([16.0, 20.0, 30.0]) * mV
-    # small noise -> the deterministic rate (mu = R I)
-    assert_allclose(siegert_rate(mu, 0.05 * mV), lif_rate(np.asarray(mu) / 1e7), rtol=2e-3)
-    assert_allclose(siegert_rate(mu, 0 * mV), lif_rate(np.asarray(mu) / 1e7))
-    # noise lets a subthreshold drive fire, and the rate grows with the noise
-    below = siegert_rate(12 * mV, np.array([1.0, 2.0, 5.0]) * mV)
-    assert np.all(np.diff(below) > 0) and below[0] > 0
-    # far below threshold with little noise: zero to double precision, no overflow
-    assert siegert_rate(-20 * mV, 0.5 * mV) == 0.0
-    with pytest.raises(ValueError, match="sigma"):
-        siegert_rate(10 * mV, -1 * mV)
 
 
 # --- models ------------------------------------------------------------------------------------
@@ -148,40 +128,78 @@ def test_same_seed_same_numbers_and_numpy_state_untouched():
     assert not np.array_equal(a.trial_rates, c.trial_rates)
 
 
-def test_to_frame_columns():
-    curve = fi_curve(
-        "lif", np.array([1.0, 2.0]) * nA, duration=0.1 * second, transient=0.05 * second
-    )
-    assert isinstance(curve, FICurve)
+def test_to_frame_holds_the_curve_and_its_settings():
+    currents = np.array([1.0, 2.0, 3.0]) * nA
+    curve = fi_curve("lif", currents, duration=0.2 * second, transient=0.05 * second)
     frame = curve.to_frame()
-    for col in [
-        "model",
-        "current",
-        "current_unit",
-        "rate_Hz",
-        "rate_sem_Hz",
-        "first_rate_Hz",
-        "cv_isi",
-    ]:
-        assert col in frame.columns
-    assert list(frame["current"]) == [1.0, 2.0] and set(frame["current_unit"]) == {"nA"}
+    assert list(frame["current"]) == [1.0, 2.0, 3.0] and set(frame["current_unit"]) == {"nA"}
+    assert_allclose(frame["rate_Hz"], lif_rate(currents), rtol=0.01)
+    assert_allclose(frame["first_rate_Hz"], lif_rate(currents), rtol=0.01)
+    # spikes after the transient: the analytic rate times the 150 ms window, within one spike
+    assert_allclose(frame["n_spikes"], lif_rate(currents) * 0.15, atol=1)
+    assert frame["dt_ms"].tolist() == [0.01] * 3  # the model's dt, 0.01 ms
+    assert frame[["duration_s", "transient_s"]].to_numpy().tolist() == [[0.2, 0.05]] * 3
+    assert frame["rate_method"].tolist() == ["isi"] * 3  # deterministic model
+    assert not frame["dt_limited"].any()
+
+
+# --- rates limited by the time step --------------------------------------------------------------
+def test_dt_limited_criterion_by_hand():
+    # intervals shorter than MIN_STEPS_PER_ISI = 10 steps: rate * dt >= 0.1
+    assert MIN_STEPS_PER_ISI == 10
+    assert dt_limited(np.array([0.0, 999.0, 1000.0, 10_000.0]), 1e-4).tolist() == [
+        False,
+        False,
+        True,
+        True,
+    ]
+
+
+def test_a_model_without_refractoriness_fires_every_step_and_is_flagged():
+    # LIF with t_ref = 0: at 1000 nA it crosses threshold within one 0.1 ms step, every step
+    model = get_model("lif", t_ref=0 * ms)
+    currents = np.array([2.0, 1000.0]) * nA
+    with pytest.warns(UserWarning, match=r"model 'lif' .* from 1000 nA on .* dt_limited"):
+        curve = fi_curve(
+            model, currents, duration=0.05 * second, transient=0.01 * second, dt=0.1 * ms
+        )
+    assert curve.rate[1] == pytest.approx(1 / 1e-4)  # one spike per step: 1/dt
+    assert curve.dt_limited.tolist() == [False, True]
+    assert curve.to_frame()["dt_limited"].tolist() == [False, True]
+    # the unlimited point still follows the formula (ISI ~ 14 ms = 140 steps)
+    assert curve.rate[0] == pytest.approx(float(lif_rate(2 * nA, t_ref=0 * ms)), rel=0.01)
+
+
+def test_izhikevich_driven_hard_is_flagged():
+    model = get_model("izhikevich_rs")
+    currents = np.array([10.0, 1e5]) * model.current_unit
+    with pytest.warns(UserWarning, match=r"model 'izhikevich_rs' .* from 100000 uA/cm2 on"):
+        curve = fi_curve(
+            model, currents, duration=0.05 * second, transient=0.01 * second, dt=0.1 * ms
+        )
+    assert curve.dt_limited.tolist() == [False, True]
+    assert curve.first_rate[1] == pytest.approx(1e4)  # its first interval is a single step
 
 
 # --- bad input ---------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "kwargs, error, match",
     [
-        ({"currents": np.array([1.0, 2.0])}, TypeError, "currents must carry current units"),
-        ({"currents": np.array([1.0]) * mV}, TypeError, "currents .* units of nA"),
+        ({"currents": np.array([1.0, 2.0])}, TypeError, r"^currents for model 'lif' must be a "),
+        ({"currents": np.array([1.0]) * mV}, TypeError, r"^currents for model 'lif' must be in nA"),
         ({"currents": np.array([]) * nA}, ValueError, "currents must be a non-empty"),
-        ({"currents": np.array([1.0, np.nan]) * nA}, ValueError, "currents must be finite"),
-        ({"duration": 0 * second}, ValueError, "duration must be positive"),
-        ({"duration": -1 * second}, ValueError, "duration must be positive"),
-        ({"duration": 1.0}, TypeError, "duration must be a Brian2 time"),
-        ({"transient": 0.5 * second, "duration": 0.5 * second}, ValueError, "transient"),
-        ({"trials": 0}, ValueError, "trials must be an integer >= 1"),
-        ({"trials": 1.5}, ValueError, "trials"),
-        ({"target": "gpu"}, ValueError, "target must be one of"),
+        ({"currents": np.array([1.0, np.nan]) * nA}, ValueError, r"currents .* must be finite"),
+        ({"duration": 0 * second}, ValueError, r"^duration must be > 0; got 0\. s$"),
+        ({"duration": -1 * second}, ValueError, r"^duration must be > 0; got -1\. s$"),
+        ({"duration": 1.0}, TypeError, r"^duration must be a Brian2 quantity in s"),
+        ({"transient": 0.5 * second, "duration": 0.5 * second}, ValueError, "^transient must"),
+        ({"dt": 0 * ms}, ValueError, r"^dt must be > 0"),
+        ({"dt": 1 * second}, ValueError, r"^dt must be shorter than the measured window"),
+        ({"trials": 0}, ValueError, r"^trials must be an integer >= 1; got 0$"),
+        ({"trials": 1.5}, TypeError, r"^trials must be an integer >= 1; got 1\.5$"),
+        ({"target": "gpu"}, ValueError, r"^target must be one of .*; got 'gpu'$"),
+        ({"rate_method": "mean"}, ValueError, r"^rate_method must be one of"),
+        ({"seed": -1}, ValueError, r"^seed must be an integer >= 0; got -1$"),
         ({"model": "lif2"}, ValueError, "unknown model 'lif2'"),
     ],
 )
@@ -192,6 +210,14 @@ def test_bad_input(kwargs, error, match):
     model, currents = args.pop("model"), args.pop("currents")
     with pytest.raises(error, match=match):
         fi_curve(model, currents, **args)
+
+
+def test_check_run_returns_si_settings():
+    assert check_run(dt=0.025 * ms, duration=0.6 * second, transient=0.3 * second) == (
+        pytest.approx(0.6),
+        pytest.approx(0.3),
+        pytest.approx(2.5e-5),
+    )
 
 
 # --- compiled code -----------------------------------------------------------------------------
@@ -214,10 +240,10 @@ def test_compiled_targets_match_numpy_and_theory():
 
 
 # --- the experiment ----------------------------------------------------------------------------
-def test_experiment_writes_the_table_the_comparison_reads(tmp_path):
+def _tiny_config(**changes):
     from neuroact.experiments import fi_curves
 
-    config = fi_curves.Config(
+    settings = dict(
         models=("lif", "noisy_lif", "izhikevich_fs"),
         noise_mV=(2.0, 5.0),
         n_currents=3,
@@ -228,7 +254,13 @@ def test_experiment_writes_the_table_the_comparison_reads(tmp_path):
         target="numpy",
         theory_points=11,
     )
-    run = fi_curves.run(config, tmp_path / "run", progress=False)
+    return fi_curves.Config(**(settings | changes))
+
+
+def test_experiment_tables_against_the_oracles(tmp_path):
+    from neuroact.experiments import fi_curves
+
+    run = fi_curves.run(_tiny_config(), tmp_path / "run", progress=False)
     table = run.read_table("fi_curves")
     assert list(table.columns[:8]) == list(fi_curves.COLUMNS)
     assert len(table) == (1 + 2 + 1) * 3  # model x noise level x current
@@ -239,12 +271,56 @@ def test_experiment_writes_the_table_the_comparison_reads(tmp_path):
         ("izhikevich_fs", 0.0),
     }
     assert set(table[table["model"] == "izhikevich_fs"]["current_unit"]) == {"uA/cm2"}
+    assert not table["dt_limited"].any()  # at most ~150 Hz: intervals of 60+ steps of 0.1 ms
+    lif = table[table["model"] == "lif"]
+    assert lif["current"].tolist() == [0.0, 2.5, 5.0]
+    # 0.1 ms steps: the grid delays each spike by less than one step (< 2% at 180 Hz)
+    assert_allclose(lif["rate_Hz"], lif_rate(lif["current"].to_numpy() * nA), rtol=0.02)
+
     theory = run.read_table("fi_theory")
-    assert_allclose(
-        theory[theory["model"] == "lif"]["rate_Hz"], lif_rate(np.linspace(0, 5, 11) * nA)
-    )
-    assert (run / "fi_curves.png").is_file() and run.has("fi_accuracy.csv")
+    grid = np.linspace(0, 5, 11)
+    assert_allclose(theory[theory["model"] == "lif"]["rate_Hz"], lif_rate(grid * nA))
+    # Siegert with mu = R_m I = 10 MOhm x I (0.01 V per nA), sigma = 5 mV, written by hand
+    noisy = theory[(theory["model"] == "noisy_lif") & (theory["sigma_mV"] == 5.0)]
+    assert_allclose(noisy["rate_Hz"], siegert_rate(grid * 0.01, 5e-3), rtol=1e-12)
+
+    accuracy = run.read_table("fi_accuracy").set_index(["model", "sigma_mV"])
+    oracle = lif_rate(lif["current"].to_numpy() * nA)
+    ok = oracle > 5
+    rel = np.abs(lif["rate_Hz"].to_numpy()[ok] / oracle[ok] - 1)
+    assert accuracy.loc[("lif", 0.0), "points_above_5Hz"] == 2
+    assert accuracy.loc[("lif", 0.0), "max_rel_error"] == pytest.approx(rel.max(), rel=1e-12)
+
+    summary = run.read_table("fi_summary").set_index(["model", "sigma_mV"])
+    row = summary.loc[("lif", 0.0)]
+    assert (row["onset_current"], row["last_silent_current"], row["top_current"]) == (2.5, 0, 5)
+    assert row["top_rate_Hz"] == pytest.approx(lif["rate_Hz"].iloc[-1], rel=1e-12)
+    assert row["adaptation_ratio"] == pytest.approx(1.0, abs=0.02)  # the LIF does not adapt
+
     assert len(run.completed_jobs("curves")) == 4  # a rerun skips these
+    again = fi_curves.run(_tiny_config(), tmp_path / "run", progress=False)
+    assert_allclose(again.read_table("fi_curves")["rate_Hz"], table["rate_Hz"], rtol=0)
+
+
+@pytest.mark.parametrize(
+    "changes, error, match",
+    [
+        ({"noise_mV": (2.0, -1.0)}, ValueError, r"^noise_mV must be >= 0; got -1\.0$"),
+        ({"dt_ms": 0.0}, ValueError, r"^dt_ms must be > 0; got 0\.0$"),
+        ({"transient_s": 0.2}, ValueError, r"^transient must be shorter than duration"),
+        ({"models": ("lif", "nope")}, ValueError, r"current range .*; got 'nope'$"),
+        ({"current_ranges": {"lif": (5.0, 0.0)}, "models": ("lif",)}, ValueError, "low < high"),
+        ({"target": "gpu"}, ValueError, r"^target must be one of"),
+        ({"n_currents": 0}, ValueError, r"^n_currents must be an integer >= 1; got 0$"),
+        ({"noisy_trials": 2.5}, TypeError, r"^noisy_trials must be an integer"),
+    ],
+)
+def test_experiment_bad_config_fails_before_writing(tmp_path, changes, error, match):
+    from neuroact.experiments import fi_curves
+
+    with pytest.raises(error, match=match):
+        fi_curves.run(_tiny_config(**changes), tmp_path / "run", progress=False)
+    assert not (tmp_path / "run").exists()  # no folder, no config.json, no partial table
 
 
 def test_unseeded_runs_draw_fresh_noise():

@@ -1,8 +1,10 @@
-"""Tests of the Brunel network and its population-activity measures (numpy target, small nets)."""
+"""The Brunel network: configuration, simulation, sweeps and the population-sparsity experiment.
+
+Small networks on Brian2's numpy target; the spike-train measures are tested in
+``test_bio_activity.py``, the mean-field rate in ``test_bio_theory.py``.
+"""
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import pandas as pd
@@ -10,125 +12,33 @@ import pytest
 from brian2 import Hz, ms, mV, second
 from numpy.testing import assert_allclose
 
-from neuroact.bio.network import (
-    BrunelConfig,
-    PopulationActivity,
-    check_target,
-    mean_field_rate,
+from neuroact.bio.energy import atp_rate
+from neuroact.bio.network import BrunelConfig, simulate
+from neuroact.bio.theory import mean_field_rate
+from neuroact.experiments.population_sparsity import (
+    config_dict,
+    network_config,
     network_job,
-    poisson_activity,
-    simulate,
     sweep,
 )
 from neuroact.results import RunFolder
 
 
-@pytest.fixture
-def known() -> PopulationActivity:
-    """4 neurons, 100 ms: regular, irregular, single-spike and silent neuron."""
-    spikes = [(0, 5), (0, 15), (0, 25), (1, 5), (1, 20), (1, 60), (2, 55)]
-    idx = np.array([s[0] for s in spikes])
-    t = np.array([s[1] for s in spikes]) / 1e3
-    return PopulationActivity(idx, t, n_neurons=4, duration_s=0.1)
+def test_in_degrees_one_name_derived_or_given():
+    cfg = BrunelConfig(n_exc=2000)
+    assert (cfg.c_exc, cfg.c_inh) == (200, 50)  # epsilon N_E, C_E / 4
+    assert cfg.with_(n_exc=4000).c_exc == 400  # derived again from epsilon
+    dense = BrunelConfig(n_exc=2000, c_exc=1000)
+    assert dense.with_(n_exc=4000).c_exc == 1000  # given: kept
+    assert dense.describe()["c_exc"] == 1000 and dense.describe()["c_inh"] == 250
 
 
-def test_counts_and_fraction_active_by_hand(known):
-    counts = known.spike_counts(50 * ms)
-    assert_allclose(counts, [[3, 2, 0, 0], [0, 1, 1, 0]])
-    assert known.fraction_active(50 * ms) == pytest.approx(0.5)
-    # 10 ms windows: active neurons 2, 1, 2, 0, 0, 1, 1, 0, 0, 0 (of 4)
-    assert known.fraction_active(10 * ms) == pytest.approx(7 / 40)
-    assert known.fraction_active(100 * ms) == pytest.approx(3 / 4)
-    assert known.silent_fraction() == pytest.approx(1 / 4)
-    assert known.mean_rate_Hz() == pytest.approx(7 / (4 * 0.1))
-    assert_allclose(known.rates_Hz(), [30, 30, 10, 0])
-
-
-def test_sparseness_by_hand(known):
-    # window 1: x = [3,2,0,0], a = 1.25^2/3.25, S = (1-a)/(3/4); window 2: [0,1,1,0], S = 2/3
-    a1 = 1.25**2 / 3.25
-    s_pop = ((1 - a1) / 0.75 + (1 - 0.5) / 0.75) / 2
-    assert known.population_sparseness(50 * ms) == pytest.approx(s_pop)
-    # per neuron over 2 windows: [3,0] -> 1, [2,1] -> (1-0.9)/0.5, [0,1] -> 1, silent skipped
-    assert known.lifetime_sparseness(50 * ms) == pytest.approx((1 + 0.2 + 1) / 3)
-
-
-def test_cv_isi_by_hand(known):
-    cv = known.cv_isi()
-    assert cv[0] == pytest.approx(0.0)
-    assert cv[1] == pytest.approx(12.5 / 27.5)  # ISIs 15 and 40 ms: std 12.5, mean 27.5
-    assert np.isnan(cv[2]) and np.isnan(cv[3])
-    assert known.mean_cv_isi() == pytest.approx(12.5 / 27.5 / 2)
-
-
-def test_cv2_by_hand(known):
-    cv2 = known.cv2_isi()
-    assert cv2[0] == pytest.approx(0.0)
-    assert cv2[1] == pytest.approx(2 * 25 / 55)  # ISIs 15, 40 ms
-    assert np.isnan(cv2[2]) and np.isnan(cv2[3])
-
-
-def test_cv2_unbiased_for_sparse_poisson():
-    # 0.3 Hz for 5 s: ~1.5 spikes per neuron; the CV of the few ISIs is biased low, CV2 is not
-    act = poisson_activity(20_000, 0.3 * Hz, 5 * second, seed=4)
-    assert np.nanmean(act.cv2_isi()) == pytest.approx(1.0, abs=0.05)
-    assert act.mean_cv_isi() < 0.75
-
-
-def test_synchrony_identical_trains_is_one():
-    t = np.array([0.01, 0.033, 0.07])
-    act = PopulationActivity(np.repeat(np.arange(5), 3), np.tile(t, 5), 5, 0.1)
-    assert act.synchrony_chi(2 * ms) == pytest.approx(1.0)
-
-
-def test_summary_and_frame(known):
-    row = known.to_frame()
-    assert isinstance(row, pd.DataFrame) and len(row) == 1
-    for col in (
-        "frac_active_10ms",
-        "frac_active_50ms",
-        "silent_frac",
-        "cv_isi",
-        "population_sparseness",
-        "lifetime_sparseness",
-        "synchrony_chi",
-    ):
-        assert col in row.columns
-    assert np.isnan(row["frac_active_200ms"].iloc[0])  # longer than the run
-
-
-def test_poisson_population_fraction_active_matches_theory():
-    rate, n = 5.0, 2000
-    act = poisson_activity(n, rate * Hz, 10 * second, seed=1)
-    for w_ms in (10, 50, 100):
-        expected = 1 - math.exp(-rate * w_ms / 1e3)
-        assert act.fraction_active(w_ms * ms) == pytest.approx(expected, rel=0.02)
-    assert act.mean_rate_Hz() == pytest.approx(rate, rel=0.02)
-    assert act.mean_cv_isi() == pytest.approx(1.0, abs=0.05)
-    assert act.synchrony_chi(2 * ms) < 3 / math.sqrt(n)
-    assert act.population_fano(2 * ms) == pytest.approx(1.0, abs=0.1)
-
-
-def test_brian2_poissongroup_fraction_active():
-    from brian2 import Network, PoissonGroup, SpikeMonitor, prefs
-
-    old = prefs.codegen.target
-    prefs.codegen.target = "numpy"
-    try:
-        grp = PoissonGroup(500, 8 * Hz)
-        mon = SpikeMonitor(grp)
-        Network(grp, mon).run(2 * second)
-    finally:
-        prefs.codegen.target = old
-    act = PopulationActivity(np.asarray(mon.i[:]), np.asarray(mon.t[:] / second), 500, 2.0)
-    assert act.fraction_active(20 * ms) == pytest.approx(1 - math.exp(-8 * 0.02), rel=0.05)
-
-
-def test_mean_field_standard_setting():
-    # Brunel (2000): g = 5, eta = 2 with C_E = 1000 sits near 38 Hz
-    assert mean_field_rate(BrunelConfig(g=5, eta=2)) == pytest.approx(38, abs=2)
-    # external drive at half threshold: the mean-field rate is essentially zero
-    assert mean_field_rate(BrunelConfig(g=5, eta=0.5)) < 0.1
+def test_config_dict_round_trips_through_plain_numbers():
+    cfg = BrunelConfig(n_exc=400, g=6.0, eta=0.9, J=0.2 * mV, dt=0.05 * ms, target="numpy")
+    plain = config_dict(cfg)
+    assert plain["J_mV"] == 0.2 and plain["dt_ms"] == 0.05 and plain["duration_s"] == 1.0
+    assert network_config(**plain) == cfg
+    assert cfg.describe()["dt_ms"] == 0.05 and cfg.describe()["J_mV"] == 0.2
 
 
 @pytest.mark.slow
@@ -181,7 +91,7 @@ def test_scaling_keeps_threshold_rate():
     assert float(full.nu_thr) == pytest.approx(10.0)
     assert float(small.nu_thr) == pytest.approx(float(full.nu_thr))
     assert float(small.J_eff / mV) == pytest.approx(1.0)
-    assert (full.n_inh, full.c_ex, full.c_in) == (2500, 1000, 250)
+    assert (full.n_inh, full.c_exc, full.c_inh) == (2500, 1000, 250)
 
 
 def test_heterogeneity_spreads_rates():
@@ -214,50 +124,46 @@ def test_sweep_resumes(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "kwargs, err",
+    "kwargs, err, match",
     [
-        ({"n_exc": -10}, ValueError),
-        ({"n_exc": 2.5}, TypeError),
-        ({"g": float("nan")}, ValueError),
-        ({"eta": float("inf")}, ValueError),
-        ({"eta": -1.0}, ValueError),
-        ({"target": "gpu"}, ValueError),
-        ({"J": 0.1}, TypeError),
-        ({"duration": -1 * second}, ValueError),
-        ({"v_reset": 30 * mV}, ValueError),
+        ({"n_exc": -10}, ValueError, r"^n_exc must be an integer >= 4; got -10$"),
+        ({"n_exc": 2.5}, TypeError, r"^n_exc must be an integer >= 4; got 2\.5$"),
+        ({"g": float("nan")}, ValueError, r"^g must be finite; got nan$"),
+        ({"eta": float("inf")}, ValueError, r"^eta must be finite; got inf$"),
+        ({"eta": -1.0}, ValueError, r"^eta must be >= 0; got -1\.0$"),
+        ({"epsilon": 1.5}, ValueError, r"^epsilon must be <= 1; got 1\.5$"),
+        ({"c_exc": 0}, ValueError, r"^c_exc must be an integer >= 1; got 0$"),
+        ({"target": "gpu"}, ValueError, r"^target must be one of .*; got 'gpu'$"),
+        ({"J": 0.1}, TypeError, r"^J must be a Brian2 quantity in V"),
+        ({"tau": 0 * ms}, ValueError, r"^tau must be > 0; got 0\. s$"),
+        ({"t_ref": -1 * ms}, ValueError, r"^t_ref must be >= 0; got -1\. ms$"),
+        ({"duration": -1 * second}, ValueError, r"^duration must be > 0; got -1\. s$"),
+        ({"v_reset": 30 * mV}, ValueError, r"^v_reset must lie below theta \(20\. mV\); got 30"),
+        ({"delay": 0.05 * ms}, ValueError, r"^delay must be at least one step dt"),
+        ({"heterogeneity": -0.1}, ValueError, r"^heterogeneity must be >= 0"),
+        ({"seed": -1}, ValueError, r"^seed must be an integer >= 0; got -1$"),
     ],
 )
-def test_config_bad_input(kwargs, err):
-    with pytest.raises(err):
+def test_config_bad_input(kwargs, err, match):
+    with pytest.raises(err, match=match):
         BrunelConfig(**kwargs)
 
 
-def test_activity_bad_input(known):
-    with pytest.raises(ValueError, match="longer than the run"):
-        known.spike_counts(200 * ms)
-    with pytest.raises(TypeError, match="window"):
-        known.fraction_active(0.05)
-    with pytest.raises(ValueError):
-        PopulationActivity(np.array([5]), np.array([0.01]), 4, 0.1)  # index out of range
-    with pytest.raises(ValueError):
-        PopulationActivity(np.array([0]), np.array([0.2]), 4, 0.1)  # time after the run
-    with pytest.raises(ValueError):
-        PopulationActivity(np.array([], int), np.array([]), -4, 0.1)
-    with pytest.raises(ValueError):
-        poisson_activity(10, -1 * Hz, 1 * second)
-    with pytest.raises(TypeError):
-        poisson_activity(10, 5, 1 * second)
-    with pytest.raises(ValueError, match="target"):
-        check_target("cuda")
-    with pytest.raises(ValueError, match="unknown network_job"):
+def test_job_bad_input_names_the_parameter():
+    with pytest.raises(ValueError, match=r"^unknown network parameter\(s\) \['bogus'\]"):
         network_job(n_exc=200, bogus=1)
+    with pytest.raises(ValueError, match=r"^duration_s must be finite"):
+        network_job(n_exc=200, duration_s=float("nan"))
+    with pytest.raises(ValueError, match=r"^gs must be >= 0; got -4\.0$"):
+        sweep([-4.0], [1.0], {"n_exc": 200})
+    with pytest.raises(TypeError, match="cfg must be a BrunelConfig"):
+        simulate({"n_exc": 200})
 
 
-@pytest.mark.slow
-def test_experiment_tiny_run_writes_summary_and_figures(tmp_path):
+def _tiny_config(**changes):
     from neuroact.experiments import population_sparsity as exp
 
-    cfg = exp.Config(
+    settings = dict(
         n_exc=400,
         reference_c_exc=1000,
         duration_s=0.2,
@@ -276,15 +182,59 @@ def test_experiment_tiny_run_writes_summary_and_figures(tmp_path):
         raster_neurons=50,
         raster_ms=100.0,
     )
+    return exp.Config(**(settings | changes))
+
+
+@pytest.mark.slow
+def test_experiment_tiny_run_tables_agree(tmp_path):
+    from neuroact.experiments import population_sparsity as exp
+
+    cfg = _tiny_config()
     run = exp.run(cfg, tmp_path, progress=False)
     summary = pd.read_csv(tmp_path / "population_summary.csv")
-    for col in exp.SUMMARY_COLUMNS:
-        assert col in summary.columns
+    assert list(summary.columns[: len(exp.SUMMARY_COLUMNS)]) == list(exp.SUMMARY_COLUMNS)
     assert set(summary["sweep"]) == {"phase", "eta_scan", "g_scan", "showcase"}
-    assert (summary["n_neurons"] == 500).all()
-    for name in ("band", "energy", "raster", "rates", "population_rate"):
-        assert run.has(f"{name}.csv")
+    assert (summary["n_neurons"] == 500).all() and (summary["c_exc"] == 40).all()
+    # each network ran long enough for 3 spikes per neuron at its mean-field rate (0.2-0.3 s)
+    for _, row in summary.iterrows():
+        assert row["duration_s"] == exp.job_duration(cfg, row["g"], row["eta"])
+    assert (summary["in_band_50ms"] == summary["frac_active_50ms"].between(*exp.BAND)).all()
+    assert_allclose(
+        summary["atp_per_neuron_per_s"], atp_rate(summary["mean_rate_Hz"].to_numpy() * Hz)
+    )
+    show = summary[summary["sweep"] == "showcase"].set_index("label")
+    rates = run.read_table("rates").groupby("label")["rate_Hz"].mean()
+    assert_allclose(rates[show.index], show["mean_rate_Hz"], rtol=1e-12)
+    poprate = run.read_table("population_rate").groupby("label")["rate_Hz"].mean()
+    assert_allclose(poprate[show.index], show["mean_rate_Hz"], rtol=1e-9)  # 1 ms bins, whole run
+    raster = run.read_table("raster")
+    assert raster["neuron"].max() < 50 and raster["time_ms"].max() < 100
+    energy = run.read_table("energy")
+    al = energy[energy["budget"] == "attwell_laughlin_2001"].set_index("label")
+    assert_allclose(al["atp_per_neuron_per_s"], show["atp_per_neuron_per_s"][al.index])
+    assert_allclose(al["measured_frac_active_50ms"], show["frac_active_50ms"][al.index])
     assert len(exp.draw(run)) == 4
     # rerun resumes: no job is simulated again, the table is identical
     again = pd.read_csv(exp.run(cfg, tmp_path, progress=False).path / "population_summary.csv")
-    assert_allclose(again["mean_rate_Hz"], summary["mean_rate_Hz"])
+    assert_allclose(again["mean_rate_Hz"], summary["mean_rate_Hz"], rtol=0)
+
+
+@pytest.mark.parametrize(
+    "changes, error, match",
+    [
+        ({"target": "gpu"}, ValueError, r"^target must be one of"),
+        ({"budget": "lennie"}, ValueError, r"^budget must be one of"),
+        ({"g_scan": (6.0, -1.0)}, ValueError, r"^g must be >= 0; got -1\.0$"),
+        ({"n_exc": 2.5}, TypeError, r"^n_exc must be an integer"),
+        ({"transient_s": -0.1}, ValueError, r"^transient must be >= 0"),
+        ({"max_duration_s": 0.1}, ValueError, r"^max_duration_s must be >= duration_s"),
+        ({"raster_neurons": 0}, ValueError, r"^raster_neurons must be an integer >= 1"),
+        ({"eta_scan": ()}, ValueError, r"^eta_scan must not be empty"),
+    ],
+)
+def test_experiment_bad_config_fails_before_writing(tmp_path, changes, error, match):
+    from neuroact.experiments import population_sparsity as exp
+
+    with pytest.raises(error, match=match):
+        exp.run(_tiny_config(**changes), tmp_path / "run", progress=False)
+    assert not (tmp_path / "run").exists()  # no folder, no config.json, no partial table

@@ -12,19 +12,18 @@ import pytest
 import torch
 from numpy.testing import assert_allclose
 
+from neuroact.ann.activations import SoftLIF, get_spec, make_activation
 from neuroact.compare.bio_activation import (
-    BioSoftplus,
-    SoftLIF,
-    register_bio_activations,
+    soft_lif_activation,
+    softplus_activation,
     softplus_sharpness,
 )
 from neuroact.compare.contrast import build_contrast, literature_rows
 from neuroact.compare.curves import lif
+from neuroact.paths import measured_fi_table
 from neuroact.results import RunFolder
 
-DATA = Path(
-    os.environ.get("NEUROACT_DATA_DIR", Path(__file__).parents[1] / ".." / "shared" / "data")
-)
+DATA = measured_fi_table().parents[1]  # a folder holding fi-measured/ (the package's, at least)
 
 
 # --- biological activations ------------------------------------------------------------------
@@ -55,29 +54,64 @@ def test_soft_lif_gradients_are_finite_everywhere():
 
 
 def test_bio_softplus_sharpness_from_fit_and_bad_inputs():
-    assert softplus_sharpness({"g": 10.0, "theta": 2.0, "beta": 3.0}) == pytest.approx(6.0)
-    m = BioSoftplus(6.0)
+    fit = {"g": 10.0, "theta": 2.0, "beta": 3.0}
+    assert softplus_sharpness(fit) == pytest.approx(6.0)  # beta * |theta|
+    assert softplus_sharpness(fit, current_scale=0.5) == pytest.approx(1.5)
+    unit = softplus_activation(fit)
+    assert unit == {"activation": "softplus", "activation_params": {"beta": pytest.approx(6.0)}}
+    # f(0) = ln 2 / b for the ann softplus unit with the fitted sharpness
+    m = make_activation(unit["activation"], **unit["activation_params"])
     assert m(torch.tensor([0.0])).item() == pytest.approx(math.log(2) / 6)
     with pytest.raises(ValueError, match="tau"):
         SoftLIF(tau=-1.0)
-    with pytest.raises(ValueError, match="sharpness"):
-        BioSoftplus(0.0)
+    with pytest.raises(ValueError, match="gamma"):
+        SoftLIF(gamma=float("nan"))
+    with pytest.raises(TypeError, match="t_ref"):
+        SoftLIF(t_ref="2 ms")
+    with pytest.raises(ValueError, match="current_scale"):
+        softplus_sharpness(fit, current_scale=0.0)
+    with pytest.raises(ValueError, match="lacks the parameters"):
+        softplus_sharpness({"g": 1.0})
 
 
-def test_registered_into_ann_registry():
-    from neuroact.ann.activations import get_spec, make_activation
+def test_soft_lif_is_built_in_and_takes_fitted_parameters():
+    from neuroact.compare.fit import fit_curve
 
-    names = register_bio_activations(
-        {"tau": 0.02, "t_ref": 0.004, "i_th": 1.0},
-        {"g": 1.0, "theta": 1.0, "beta": 4.0},
-        gamma=0.03,
+    spec = get_spec("soft_lif")
+    assert spec.exact_zeros is False and spec.bounds is None
+    fit = fit_curve(np.linspace(0, 5, 41), lif(np.linspace(0, 5, 41), 0.02, 0.004, 1.0), "lif")
+    unit = soft_lif_activation(fit, gamma=0.03)
+    assert unit["activation"] == "soft_lif"
+    assert unit["activation_params"] == pytest.approx({"tau": 0.02, "t_ref": 0.004, "gamma": 0.03})
+    m = make_activation(unit["activation"], **unit["activation_params"])
+    assert (m.tau, m.t_ref, m.gamma) == pytest.approx((0.02, 0.004, 0.03))
+    # saturates at (t_ref + tau ln 2) / t_ref with the fitted values
+    assert m(torch.tensor([1e6])).item() == pytest.approx(1 + 0.02 * math.log(2) / 0.004, 1e-3)
+    failed = fit_curve(np.linspace(0, 5, 41), np.zeros(41), "lif")
+    with pytest.raises(ValueError, match="failed fit"):
+        soft_lif_activation(failed)
+
+
+def test_soft_lif_network_builds_in_a_fresh_process(tmp_path):
+    """A network with the fitted soft-LIF unit needs nothing but its TrainConfig."""
+    import subprocess
+    import sys
+
+    code = (
+        "from neuroact.ann.train import TrainConfig\n"
+        "from neuroact.ann.models import build_model\n"
+        "c = TrainConfig(dataset='mnist-subset', widths=(8,), activation='soft_lif',\n"
+        "                activation_params={'tau': 0.02, 't_ref': 0.004, 'gamma': 0.03})\n"
+        "m = build_model(c.model, widths=c.widths, activation=c.activation,\n"
+        "                activation_params=c.activation_params)\n"
+        "a = m.activation_modules()[0]\n"
+        "print(type(a).__name__, a.tau, a.t_ref, a.gamma)\n"
     )
-    assert names == ["soft_lif", "bio_softplus"]
-    m = make_activation("soft_lif")
-    assert isinstance(m, SoftLIF) and m.tau == 0.02 and m.gamma == 0.03
-    assert make_activation("soft_lif", gamma=0.1).gamma == 0.1
-    assert make_activation("bio_softplus").sharpness == pytest.approx(4.0)
-    assert get_spec("soft_lif").exact_zeros is False
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert out.stdout.split() == ["SoftLIF", "0.02", "0.004", "0.03"]
 
 
 # --- contrast --------------------------------------------------------------------------------
@@ -153,7 +187,7 @@ def test_simulated_brian2_lif_curve_recovers_parameters():
     curve = fi_curve(
         "lif", np.linspace(0.0, 4.0, 21) * nA, duration=0.5 * second, transient=0.1 * second, seed=0
     )
-    comp = fit_families(curve.currents, curve.rate, ["rectifier", "softplus", "lif"])
+    comp = fit_families(curve.currents, curve.rate, ["relu", "softplus", "lif"])
     assert comp.best.family == "lif"
     p = comp["lif"].params
     assert_allclose([p["tau"], p["t_ref"], p["i_th"]], [0.010, 0.002, 1.5], rtol=0.02)
@@ -192,6 +226,39 @@ def _fake_fi_run(path: Path) -> Path:
         )
     RunFolder(path).write_table("fi_curves", pd.concat(tables, ignore_index=True))
     return path
+
+
+def test_config_stores_family_keys_and_refuses_unknown_families():
+    from neuroact.experiments import compare
+
+    config = compare.Config(families=("rectifier", "Logistic", "lif"))
+    assert config.families == ("relu", "sigmoid", "lif")
+    assert compare.PROFILES["quick"].families == ("relu", "softplus", "sigmoid", "power_law", "lif")
+    with pytest.raises(ValueError, match="unknown family 'relu9'"):
+        compare.Config(families=("relu9",))
+
+
+def test_bio_units_are_train_config_fields():
+    from neuroact.ann.train import TrainConfig
+    from neuroact.experiments import compare
+
+    bio = pd.DataFrame(
+        [
+            {"activation": "soft_lif", "tau": 0.01, "t_ref": 0.002, "gamma": 0.05},
+            {"activation": "bio_softplus", "sharpness": 18.5},
+        ]
+    )
+    units = compare.bio_units(bio)
+    assert units["soft_lif"]["activation_params"] == pytest.approx(
+        {"tau": 0.01, "t_ref": 0.002, "gamma": 0.05}
+    )
+    assert units["bio_softplus"] == {"activation": "softplus", "activation_params": {"beta": 18.5}}
+    config = TrainConfig(dataset="mnist-subset", widths=(4,), **units["bio_softplus"])
+    assert config.activation == "softplus" and config.activation_params == {"beta": 18.5}
+    curves = compare.activation_curves(bio, x=[0.0, 1.0]).set_index(["activation", "x"])["y"]
+    assert curves[("bio_softplus", 0.0)] == pytest.approx(math.log(2) / 18.5, rel=1e-6)
+    assert curves[("soft_lif", 1.0)] == pytest.approx(1.0, rel=0.01)  # f(1) ~ 1
+    assert curves[("relu", 1.0)] == 1.0
 
 
 @pytest.mark.slow

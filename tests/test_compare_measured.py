@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 import numpy as np
@@ -11,13 +10,11 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from neuroact.compare.curves import lif, rectifier
-from neuroact.compare.measured import fit_cells, read_fi_table
+from neuroact.compare.curves import lif, relu
+from neuroact.compare.measured import cell_seed, fit_cells, read_fi_table
+from neuroact.paths import measured_fi_table
 
-DATA = Path(
-    os.environ.get("NEUROACT_DATA_DIR", Path(__file__).parents[1] / ".." / "shared" / "data")
-)
-BBP = DATA / "fi-measured" / "bbp_sscx_rat_L5TPC_fI_per_sweep_44cells.csv"
+BBP = measured_fi_table()  # the 44 rat L5 cells: the package copy unless a data folder has one
 
 
 def _synthetic_table(seed: int = 0) -> pd.DataFrame:
@@ -93,7 +90,7 @@ def test_fit_cells_recovers_lif_thresholds_of_synthetic_cells():
         duration_unit="s",
         current_unit="nA",
     )
-    fits = fit_cells(curves, ["rectifier", "softplus", "lif"], progress=False)
+    fits = fit_cells(curves, ["relu", "softplus", "lif"], progress=False)
     lif_rows = fits.table[fits.table.family == "lif"].set_index("cell_id")
     assert lif_rows["success"].all()
     # currents are 0.2 nA apart: the threshold is known to within one step
@@ -123,11 +120,11 @@ def test_a_cell_that_never_fires_gets_failed_rows_not_an_exception():
         {
             "cell": ["silent"] * 10 + ["ok"] * 10,
             "I": np.r_[i, i],
-            "rate": np.r_[np.zeros(10), rectifier(i, 50.0, 0.3)],
+            "rate": np.r_[np.zeros(10), relu(i, 50.0, 0.3)],
         }
     )
     curves = read_fi_table(table, cell_col="cell", current_col="I", rate_col="rate")
-    fits = fit_cells(curves, ["rectifier", "lif"], progress=False)
+    fits = fit_cells(curves, ["relu", "lif"], progress=False)
     silent = fits.table[fits.table.cell_id == "silent"]
     assert not silent["success"].any()
     assert silent["message"].str.contains("all rates are zero").all()
@@ -151,7 +148,7 @@ def test_all_44_measured_cells_fitted():
     # the measured curves are monotone and smooth: every family explains most of the variance
     assert (summary["median_r2"] > 0.9).all()
     # thresholds (pA) lie inside the measured current range of each cell
-    rect = fits.table[fits.table.family == "rectifier"].set_index("cell_id")
+    rect = fits.table[fits.table.family == "relu"].set_index("cell_id")
     span = curves.data.groupby("cell_id")["current"].agg(["min", "max"])
     assert (rect["theta"] < span.loc[rect.index, "max"]).all()
 
@@ -165,43 +162,66 @@ def _cli(argv: list[str]) -> int:
     return args.func(args)
 
 
-def test_fit_command_writes_fits_and_figure(tmp_path, capsys):
-    table = _synthetic_table()
-    path = tmp_path / "steps.csv"
-    table.to_csv(path, index=False)
+# three cells of known rectifier curves in pA, sampled at 31 currents with 1 Hz Gaussian noise
+RELU_CELLS = {"a": (0.05, 150.0), "b": (0.08, 300.0), "c": (0.03, 100.0)}  # g Hz/pA, theta pA
+
+
+def _relu_cells_csv(path: Path) -> Path:
+    rng = np.random.default_rng(11)
+    i = np.linspace(0.0, 800.0, 31)
+    frames = [
+        pd.DataFrame({"cell": c, "I_pA": i, "rate": relu(i, g, th) + rng.normal(0.0, 1.0, i.size)})
+        for c, (g, th) in RELU_CELLS.items()
+    ]
+    pd.concat(frames).to_csv(path, index=False)
+    return path
+
+
+def _fit_relu_cells(tmp_path, out: str, *extra: str) -> int:
+    path = _relu_cells_csv(tmp_path / "steps.csv")
+    argv = ["fit", str(path), "--cell-col", "cell", "--current-col", "I_pA", "--rate-col", "rate"]
+    return _cli(argv + ["--allow-negative-rates", "--out", str(tmp_path / out), *extra])
+
+
+def test_fit_command_writes_tidy_fits_with_units_and_errors(tmp_path, capsys):
+    from neuroact.compare.measured import PARAMETER_COLUMNS
+
+    assert _fit_relu_cells(tmp_path, "out", "--families", "rectifier", "softplus", "lif") == 0
     out = tmp_path / "out"
-    status = _cli(
-        [
-            "fit",
-            str(path),
-            "--cell-col",
-            "neuron",
-            "--current-col",
-            "I_inj",
-            "--count-col",
-            "n_spikes",
-            "--duration-col",
-            "T_s",
-            "--duration-unit",
-            "s",
-            "--current-unit",
-            "nA",
-            "--families",
-            "rectifier",
-            "softplus",
-            "lif",
-            "--out",
-            str(out),
-        ]
-    )
-    assert status == 0
+    printed = capsys.readouterr().out
+    for name in ("fits.csv", "winners.csv", "summary.csv", "points.csv", "fits.png"):
+        assert f"wrote {out / name}" in printed  # every file written is named
     fits = pd.read_csv(out / "fits.csv")
-    assert list(fits.columns[:7]) == ["cell_id", "family", "success", "r2", "rmse", "aic", "bic"]
-    assert {"g", "theta", "beta", "tau", "t_ref", "i_th"} <= set(fits.columns)
-    assert len(fits) == 3 * 3
+    assert tuple(fits.columns) == PARAMETER_COLUMNS
+    # one row per cell x family x parameter: 3 cells x (2 + 3 + 3) parameters
+    assert len(fits) == 3 * 8
+    assert set(fits.family) == {"relu", "softplus", "lif"}  # the alias is stored as its key
+    units = fits.drop_duplicates(["family", "param"]).set_index(["family", "param"])["unit"]
+    assert units[("relu", "g")] == "Hz/pA" and units[("relu", "theta")] == "pA"
+    assert units[("softplus", "beta")] == "1/pA" and units[("lif", "tau")] == "s"
+    # the generating gain and threshold are recovered within their standard errors
+    relu_rows = fits[fits.family == "relu"].set_index(["cell_id", "param"])
+    for cell, (g, theta) in RELU_CELLS.items():
+        for param, true in (("g", g), ("theta", theta)):
+            row = relu_rows.loc[(cell, param)]
+            assert abs(row["value"] - true) < 3 * row["stderr"], (cell, param, row["value"])
+    assert fits["ci_low"].isna().all()  # no bootstrap asked for
     assert (out / "fits.png").stat().st_size > 10_000
-    assert (out / "winners.csv").exists() and (out / "summary.csv").exists()
-    assert "fitted 3 cells" in capsys.readouterr().out
+
+
+def test_fit_command_bootstrap_is_seeded(tmp_path, capsys):
+    args = ("--families", "relu", "--bootstrap", "100", "--no-figure")
+    assert _fit_relu_cells(tmp_path, "s1", *args, "--seed", "1") == 0
+    assert _fit_relu_cells(tmp_path, "s1_again", *args, "--seed", "1") == 0
+    assert _fit_relu_cells(tmp_path, "s2", *args, "--seed", "2") == 0
+    a, again, b = (pd.read_csv(tmp_path / d / "fits.csv") for d in ("s1", "s1_again", "s2"))
+    pd.testing.assert_frame_equal(a, again)  # the same seed gives the same intervals
+    assert_allclose(a["value"], b["value"])  # the estimates do not depend on the seed ...
+    assert not np.allclose(a["ci_low"], b["ci_low"])  # ... the bootstrap draws do
+    assert (a["ci_level"] == 0.95).all()
+    assert ((a["ci_low"] < a["value"]) & (a["value"] < a["ci_high"])).all()
+    # residual-bootstrap intervals agree with the Jacobian standard errors (linear regime)
+    assert_allclose((a["ci_high"] - a["ci_low"]) / (2 * 1.96), a["stderr"], rtol=0.35)
 
 
 def test_fit_command_fails_cleanly_when_nothing_fits(tmp_path):
@@ -247,5 +267,19 @@ def test_sem_weighted_fits_survive_currents_stepped_once():
         current_unit="pA",
         repeats="mean",
     )
-    fits = fit_cells(curves, families=("rectifier",), use_sem=True, progress=False)
+    fits = fit_cells(curves, families=("relu",), use_sem=True, progress=False)
     assert fits.table["success"].all()
+
+
+def test_a_cells_bootstrap_does_not_depend_on_the_other_cells(tmp_path):
+    path = _relu_cells_csv(tmp_path / "steps.csv")
+    kwargs = {"cell_col": "cell", "current_col": "I_pA", "rate_col": "rate"}
+    every = read_fi_table(path, allow_negative_rates=True, **kwargs)
+    only_b = read_fi_table(path, allow_negative_rates=True, query="cell == 'b'", **kwargs)
+    fit = {"families": "relu", "bootstrap": 40, "seed": 3, "progress": False}
+    a = fit_cells(every, allow_negative_rates=True, **fit).parameters()
+    b = fit_cells(only_b, allow_negative_rates=True, **fit).parameters()
+    a = a[a.cell_id == "b"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(a.drop(columns=["rank"]), b.drop(columns=["rank"]))
+    assert cell_seed(3, "b") == cell_seed(3, "b") != cell_seed(3, "a")
+    assert cell_seed(None, "b") is None

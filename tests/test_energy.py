@@ -69,21 +69,27 @@ def test_lennie_active_fraction():
 
 
 def test_bad_input():
-    with pytest.raises(ValueError, match="budget"):
+    with pytest.raises(ValueError, match=r"^budget must be one of .*; got 'lennie'$"):
         get_budget("lennie")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^rate must be >= 0; got -1\. Hz$"):
         atp_rate(-1 * Hz)
-    with pytest.raises(TypeError):
+    with pytest.raises(ValueError, match=r"^rate must be finite"):
+        atp_rate(np.array([1.0, np.nan]) * Hz)
+    with pytest.raises(TypeError, match=r"^rate must be a Brian2 quantity in Hz"):
         atp_rate(4.0)
-    with pytest.raises(ValueError, match="resting"):
+    with pytest.raises(ValueError, match=r"below the resting cost"):
         affordable_rate(1e6)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^atp_per_s must be finite; got nan$"):
         affordable_rate(float("nan"))
     with pytest.raises(ValueError, match="exactly one"):
         affordable_active_fraction(1e10)
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match=r"^window must be a Brian2 quantity in s"):
         affordable_active_fraction(1e10, window=0.05)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^window must be > 0"):
+        affordable_active_fraction(1e10, window=0 * ms)
+    with pytest.raises(ValueError, match=r"^active_rate must be > 0"):
+        affordable_active_fraction(1e10, active_rate=0 * Hz)
+    with pytest.raises(ValueError, match=r"^action_potential must be >= 0; got -1\.0$"):
         EnergyBudget("bad", -1.0, 1.0, 1.0, 1.0, 1.0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^rate must be one value for a breakdown"):
         atp_breakdown(np.array([1.0, 2.0]) * Hz)

@@ -1,10 +1,14 @@
-"""Quick profiles of the rectifier-paper experiments (issue 6): shapes and sanity of the results.
+"""Quick profiles of the rectifier-paper experiments: their tables checked against each other
+and against what the papers predict, plus the shared training plumbing.
 
-Each experiment's quick profile runs once per module (seconds each, on the embedded MNIST subset
-or the first 1,000 real training images when ``NEUROACT_DATA_DIR`` is set).
+Each experiment's quick profile runs once per module (seconds each, on the embedded MNIST
+subset).
 """
 
+import ast
+import dataclasses
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,15 +16,19 @@ import pytest
 import torch
 from numpy.testing import assert_allclose
 
+from neuroact.ann.train import TrainConfig
 from neuroact.experiments import (
+    EXPERIMENTS,
     activity_at_init,
     glorot_table1,
     sparsity_vs_error,
     training_speed,
     vanishing_gradients,
 )
+from neuroact.experiments._training import ExperimentRun, with_overrides
 from neuroact.experiments.sparsity_vs_error import band_table, fit_hinge
 from neuroact.experiments.training_speed import ratio_table, time_to_target
+from neuroact.literature import GLOROT_2011_TABLE1_MNIST
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -83,7 +91,12 @@ def test_table1_rows_errors_and_sparsity(table1_run):
     relu, tanh = table.loc[("relu", "none")], table.loc[("tanh", "none")]
     assert relu["frac_zero_eps"] == 0 and tanh["frac_zero_eps"] > 0
     assert relu["frac_zero_mean"] > 0.3 > 0.1 > tanh["frac_zero_mean"]
-    assert (table1_run.path / "glorot_table1.png").is_file()
+    # the table is the networks' spread: means by hand, ranks by error within a setting
+    nets = table1_run.read_table("networks")
+    by_hand = nets.groupby(["activation", "pretrain"])["test_error"].mean() * 100
+    assert_allclose(table["test_error_pct_mean"].sort_index(), by_hand.sort_index())
+    for _, g in table.reset_index().groupby("pretrain"):
+        assert g.sort_values("test_error_pct_mean")["rank"].tolist() == list(range(1, len(g) + 1))
 
 
 def test_table1_resumes_without_retraining(table1_run):
@@ -133,7 +146,11 @@ def test_l1_penalty_makes_rectifiers_sparser(sve_run):
     assert hinge["n"] == len(learned) and learned["frac_zero"].min() <= hinge["breakpoint"]
     bands = sve_run.read_table("bands")
     assert bands["n_collapsed"].sum() == nets["collapsed"].sum()
-    assert (sve_run.path / "sparsity_vs_error.png").is_file()
+    assert bands["n"].sum() == len(nets)
+    # each network's sparsity is its hidden layers' mean share of zeros at the last epoch
+    history = sve_run.read_table("history")
+    last = history[(history.layer_kind == "hidden") & (history.epoch == history.epoch.max())]
+    assert_allclose(nets["frac_zero"], last.groupby("job", sort=False)["frac_zero"].mean())
 
 
 # training_speed --------------------------------------------------------------------------------
@@ -208,7 +225,11 @@ def test_training_speed_quick(speed_run):
     assert curves["train_error"].notna().all() and curves["running_train_error"].isna().any()
     # the search seed is not reused for the ratios (winner's curse)
     assert cfg.search_seed not in set(runs["seed"])
-    assert (speed_run.path / "training_speed.png").is_file()
+    # epochs to target are those of the curves, run by run
+    for row in runs.itertuples():
+        g = curves[curves.job == row.job]
+        ep, _ = time_to_target(g.epoch, g.train_error, g.cum_train_seconds, cfg.target)
+        assert ep == row.epochs_to_target
 
 
 # vanishing_gradients ---------------------------------------------------------------------------
@@ -237,11 +258,15 @@ def test_vanishing_gradients_training_table(vg_run):
     t = vg_run.read_table("training")
     cfg = vanishing_gradients.PROFILES["quick"]
     hidden = t[t.layer_kind == "hidden"]
-    assert set(hidden["layer"]) == set(range(1, cfg.train_depth + 1))
-    assert set(hidden["epoch"]) == set(range(cfg.train_epochs + 1))
+    assert set(hidden["layer"]) == set(range(1, len(cfg.train.widths) + 1))
+    assert set(hidden["epoch"]) == set(range(cfg.train.epochs + 1))
     assert (hidden.loc[hidden.epoch > 0, "grad_norm"] > 0).all()
     assert hidden.loc[hidden.activation == "relu", "saturation_frac"].isna().all()
-    assert (vg_run.path / "vanishing_gradients.png").is_file()
+    # bottom_over_top is layer 1's gradient norm over the top hidden layer's
+    g = vg_run.read_table("grads_at_init")
+    for (depth, _, _, _), net in g.groupby(["depth", "activation", "init", "seed"]):
+        norms = net.set_index("layer")["grad_norm"]
+        assert_allclose(net["bottom_over_top"], norms[1] / norms[depth])
 
 
 # activity_at_init ------------------------------------------------------------------------------
@@ -258,4 +283,96 @@ def test_activity_at_init_and_after_training(activity_run):
         assert 0.35 < s.loc[(act, "xavier", "init"), "frac_active_input_mean"] < 0.65
     assert s.loc[("sigmoid", "xavier", "init"), "frac_active_output_mean"] > 0.99
     assert s.loc[("relu", "xavier", "trained"), "frac_active_output_mean"] < 0.5
-    assert (activity_run.path / "activity_at_init.png").is_file()
+    # the summary averages the activity table's layers
+    activity = activity_run.read_table("activity")
+    by_hand = activity.groupby(["activation", "init", "stage"])["frac_active_output"].mean()
+    assert_allclose(s["frac_active_output_mean"].sort_index(), by_hand.sort_index())
+    # ... which are the history's hidden rows at epoch 0 and at the last epoch
+    history = activity_run.read_table("history")
+    relu = history[(history.activation == "relu") & (history.layer_kind == "hidden")]
+    assert_allclose(relu[relu.epoch == 0]["frac_zero"].mean(), 1 - relu0["frac_active_output_mean"])
+
+
+# the shared plumbing -------------------------------------------------------------------------
+
+ANN_EXPERIMENTS = (
+    "train_networks",
+    "glorot_table1",
+    "sparsity_vs_error",
+    "training_speed",
+    "vanishing_gradients",
+    "activity_at_init",
+)
+
+
+def test_no_experiment_imports_another():
+    folder = Path(glorot_table1.__file__).parent
+    for name in EXPERIMENTS:
+        tree = ast.parse((folder / f"{name}.py").read_text())
+        imported = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported.add(node.module)
+                imported |= {f"{node.module}.{a.name}" for a in node.names}
+            elif isinstance(node, ast.Import):
+                imported |= {a.name for a in node.names}
+        others = {f"neuroact.experiments.{e}" for e in EXPERIMENTS if e != name}
+        assert not imported & others, (name, imported & others)
+
+
+@pytest.mark.parametrize("name", ANN_EXPERIMENTS)
+def test_every_profile_builds_its_networks_from_the_train_template(name):
+    module = __import__(f"neuroact.experiments.{name}", fromlist=["PROFILES"])
+    for config in module.PROFILES.values():
+        assert isinstance(config.train, TrainConfig)
+        # no experiment field repeats a TrainConfig field: the template is the one place
+        own = {f.name for f in dataclasses.fields(config)}
+        assert not own & {f.name for f in dataclasses.fields(TrainConfig)}
+
+
+def test_networks_accept_unit_aliases_and_fill_in_the_template():
+    cfg = glorot_table1.Config(
+        blocks=(("mnist", True, (0, 1)),),
+        activations=("rectifier", "smooth_rectifier"),
+        train=TrainConfig(epochs=3, widths=(10,)),
+    )
+    nets = glorot_table1.networks(cfg)
+    assert list(nets) == [
+        "mnist_relu_dae_s0",
+        "mnist_relu_dae_s1",
+        "mnist_softplus_dae_s0",
+        "mnist_softplus_dae_s1",
+    ]
+    assert nets["mnist_softplus_dae_s1"].lr == 0.02  # lr_by_activation, by canonical name
+    assert nets["mnist_relu_dae_s1"].lr == 0.05 and nets["mnist_relu_dae_s1"].seed == 1
+    assert {(n.epochs, n.widths, n.pretrain) for n in nets.values()} == {(3, (10,), "dae")}
+    assert GLOROT_2011_TABLE1_MNIST[("rectifier", True)] == GLOROT_2011_TABLE1_MNIST[("relu", True)]
+
+
+def test_with_overrides_routes_training_settings_into_the_template():
+    quick = sparsity_vs_error.PROFILES["quick"]
+    changed = with_overrides(quick, epochs=2, seeds=(5,), lr=None)
+    assert changed.train.epochs == 2 and changed.seeds == (5,)
+    assert changed.train.lr == quick.train.lr and quick.train.epochs == 4  # a copy
+    with pytest.raises(ValueError, match=r"no field \['epoch'\]"):
+        with_overrides(quick, epoch=2)
+    with pytest.raises(TypeError, match="epochs must be a positive integer; got '2'"):
+        with_overrides(quick, epochs="2")
+
+
+def test_bad_config_is_refused_before_anything_is_written(tmp_path):
+    out = tmp_path / "run"
+    bad = dataclasses.replace(activity_at_init.PROFILES["quick"], activations=("swish",))
+    with pytest.raises(ValueError, match="activation must be one of"):
+        activity_at_init.run(bad, out, progress=False)
+    with pytest.raises(TypeError, match="activity_at_init.Config; got Config"):
+        activity_at_init.run(sparsity_vs_error.PROFILES["quick"], out, progress=False)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'worker'"):
+        activity_at_init.run(activity_at_init.PROFILES["quick"], out, worker=2)
+    with pytest.raises(TypeError, match="config.train must be a TrainConfig"):
+        ExperimentRun.open(
+            dataclasses.replace(activity_at_init.Config(), train={"epochs": 1}),
+            activity_at_init.Config,
+            out,
+        )
+    assert not out.exists()

@@ -1,5 +1,8 @@
-"""The main job: killed mid-way and rerun, it finishes without redoing finished jobs."""
+"""The main job: killed mid-way and rerun, it finishes without redoing finished jobs; overrides
+reach each experiment's config.json; bad arguments are refused before any file is written."""
 
+import json
+import logging
 import os
 import signal
 import subprocess
@@ -17,8 +20,10 @@ SCRIPT = """
 import dataclasses, sys
 from neuroact.experiments import sparsity_vs_error as e
 from neuroact.pipeline import run_all
+quick = e.PROFILES["quick"]
 config = dataclasses.replace(
-    e.PROFILES["quick"], l1s=(0.0, 1e-3, 1e-2), seeds=(0, 1), epochs=3, n_boot=50
+    quick, l1s=(0.0, 1e-3, 1e-2), seeds=(0, 1), train=dataclasses.replace(quick.train, epochs=3),
+    n_boot=50,
 )
 run_all("quick", sys.argv[1], only=["sparsity_vs_error"], progress=False,
         configs={"sparsity_vs_error": config})
@@ -81,3 +86,67 @@ def test_redraw_of_a_copy_without_bulky_tables_still_writes_the_report(tmp_path)
     with pytest.warns(UserWarning, match="sparsity_vs_error: figures not redrawn"):
         paths = redraw(tmp_path)
     assert paths == [tmp_path / "report.md"] and (tmp_path / "claims.csv").is_file()
+
+
+# user configuration, checks before any work, progress lines ------------------------------------
+TINY = {
+    "fi_curves": {"models": ["lif"], "n_currents": 5, "current_ranges": {"lif": [0, 3]}},
+    "vanishing_gradients.depths": [2],
+    "vanishing_gradients.activations": ["relu"],
+    "vanishing_gradients.inits": ["xavier"],
+}
+
+
+def test_overrides_reach_each_config_json_and_progress_is_logged(tmp_path, caplog):
+    out = tmp_path / "run"
+    with caplog.at_level(logging.INFO, logger="neuroact"):
+        run_all(
+            "quick",
+            out,
+            only=["vanishing_gradients", "fi_curves"],
+            progress=False,
+            overrides=TINY,
+        )
+    fi = json.loads((out / "fi_curves" / "config.json").read_text())
+    assert fi["models"] == ["lif"] and fi["n_currents"] == 5
+    assert fi["current_ranges"]["lif"] == [0.0, 3.0] and fi["current_ranges"]["hh"] == [0.0, 20.0]
+    assert fi["duration_s"] == 0.6  # the quick profile's, untouched
+    assert pd.read_csv(out / "fi_curves" / "fi_curves.csv")["model"].unique().tolist() == ["lif"]
+    vg = json.loads((out / "vanishing_gradients" / "config.json").read_text())
+    assert (vg["depths"], vg["activations"], vg["inits"]) == ([2], ["relu"], ["xavier"])
+    meta = json.loads((out / "metadata.json").read_text())
+    assert meta["overrides"]["vanishing_gradients"]["depths"] == [2]
+    lines = [r.getMessage() for r in caplog.records if r.name == "neuroact.pipeline"]
+    assert [line.split(" finished")[0] for line in lines] == ["fi_curves", "vanishing_gradients"]
+    assert lines[-1].endswith("(2/2)")
+    assert any(r.name == "neuroact.parallel" for r in caplog.records)  # one line per job too
+    # resuming with other settings is refused, naming the field
+    with pytest.raises(ValueError, match=r"fields \['n_currents'\] differ"):
+        run_all("quick", out, only=["fi_curves"], overrides={**TINY, "fi_curves.n_currents": 6})
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"workers": 0}, ValueError, "workers must be a positive integer or -1"),
+        ({"workers": -3}, ValueError, "got -3"),
+        ({"workers": 2.0}, TypeError, r"got 2.0 \(float\)"),
+        ({"workers": 2, "scheduler": "tcp://127.0.0.1:1"}, ValueError, "not both"),
+        ({"overrides": {"fi_curve.seed": 1}}, ValueError, "did you mean 'fi_curves'"),
+        ({"overrides": {"fi_curves.sede": 1}}, ValueError, "fi_curves has no field 'sede'"),
+        ({"overrides": {"fi_curves.seed": "1"}}, TypeError, "fi_curves.seed must be int"),
+    ],
+)
+def test_bad_arguments_are_rejected_before_any_file_is_written(tmp_path, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        run_all("quick", tmp_path / "run", only=["fi_curves"], progress=False, **kwargs)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_output_path_that_is_a_file_is_refused_before_any_work(tmp_path):
+    (tmp_path / "taken").write_text("notes")
+    for out in (tmp_path / "taken", tmp_path / "taken" / "run"):
+        with pytest.raises(ValueError, match=r"taken.*is (an existing file|inside the file)"):
+            run_all("quick", out, only=["fi_curves"], progress=False)
+    assert [p.name for p in tmp_path.iterdir()] == ["taken"]
+    assert (tmp_path / "taken").read_text() == "notes"

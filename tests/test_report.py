@@ -1,24 +1,30 @@
-"""Claim verdicts on small hand-made tables: each branch reads the numbers it should."""
+"""The report: its document model, the Markdown renderer, and reports of real run folders."""
+
+import re
+import shutil
+from pathlib import Path
 
 import pandas as pd
-from numpy.testing import assert_allclose
-from scipy import stats
+import pytest
 
+from neuroact.claims import TableError, claims_table
 from neuroact.report import (
-    NOT_RUN,
-    NOT_SUPPORTED,
-    PARTLY,
-    SUPPORTED,
-    Tables,
-    claim_cortical_sparsity,
-    claim_pretraining,
-    claim_rectifier_sparsity,
-    claim_softplus,
-    claim_training_speed,
-    claim_vanishing,
-    claims_table,
+    Document,
+    Figure,
+    Paragraph,
+    Section,
+    Table,
+    build_report,
+    readable,
+    to_markdown,
     write_report,
 )
+from neuroact.report.content import CAPTIONS
+
+REPO = Path(__file__).resolve().parents[1]
+FULL = REPO / "results" / "full"
+FIGURES = REPO / "figures"
+RAW = re.compile(r"\b[a-z]+(_[a-z0-9]+)+\b")  # a raw column name such as test_error_pct_mean
 
 
 def _write(root, experiment, name, rows):
@@ -27,163 +33,137 @@ def _write(root, experiment, name, rows):
     pd.DataFrame(rows).to_csv(folder / f"{name}.csv", index=False)
 
 
-def _net(g, eta, f50, rate, cv2, ai=True, sweep="phase"):
-    return dict(sweep=sweep, n_neurons=2500, g=g, eta=eta, heterogeneity=0.0,
-                frac_active_50ms=f50, mean_rate_Hz=rate, cv_isi=0.5, cv2_isi=cv2,
-                asynchronous_irregular=ai)  # fmt: skip
+def _full_copy(tmp_path) -> tuple[Path, Path]:
+    """A copy of the committed full run: its tables and, apart, its reference figures."""
+    run, figures = tmp_path / "full", tmp_path / "figures"
+    shutil.copytree(FULL, run)
+    shutil.copytree(FIGURES, figures, ignore=shutil.ignore_patterns("*.md"))
+    return run, figures
 
 
-def test_cortical_sparsity_counts_each_network_once(tmp_path):
-    rows = [_net(8, 0.85, 0.02, 0.4, 0.9, sweep=s) for s in ("phase", "eta_scan", "showcase")]
-    rows += [_net(5, 2.0, 0.97, 39.0, 0.9), _net(4, 0.9, 0.7, 20.0, 0.9)]
-    _write(tmp_path, "population_sparsity", "population_summary", rows)
-    c = claim_cortical_sparsity(Tables(tmp_path))
-    assert c.verdict == PARTLY  # a model network can show the regime, not that cortex is in it
-    assert c.measured.startswith("1/3 distinct")
-    assert "CV2 0.90" in c.measured and "97.0% at 39.0 Hz" in c.measured
-    # in the band but too fast (> 1 Hz) or not irregular: no support
-    _write(tmp_path, "population_sparsity", "population_summary",
-           [_net(8, 0.85, 0.03, 1.5, 0.9), _net(6, 0.85, 0.02, 0.4, 0.5, ai=False)])  # fmt: skip
-    assert claim_cortical_sparsity(Tables(tmp_path)).verdict == NOT_SUPPORTED
+def test_markdown_of_a_hand_built_document():
+    frame = pd.DataFrame({"unit": ["relu", "a|b"], "error": [1.5123, float("nan")], "n": [3, 1]})
+    doc = Document(
+        "T",
+        (Paragraph("Profile: **quick**."),),
+        (
+            Section(
+                "S",
+                (
+                    Paragraph("doc"),
+                    Table(frame, "Errors.", "e/t.csv", digits=2),
+                    Figure("e/f.png", "Title", "What it shows."),
+                    Figure("e/g.png", "Why?"),
+                ),
+            ),
+        ),
+    )
+    assert to_markdown(doc) == (
+        "# T\n\nProfile: **quick**.\n\n## S\n\ndoc\n\n"
+        "**Table 1.** Errors. Full table: `e/t.csv`.\n\n| unit | error | n |\n"
+        "|---|---|---|\n| relu | 1.5 | 3 |\n| a\\|b |  | 1 |\n\n"
+        "![Title](e/f.png)\n\n**Figure 1. Title.** What it shows.\n\n"
+        "![Why?](e/g.png)\n\n**Figure 2. Why?**\n\n"
+    )
 
 
-def _fit(curve, family, r2, aic, success=True):
-    return dict(curve=curve, model="noisy_lif", sigma_mV=5.0, family=family, r2=r2, aic=aic,
-                success=success)  # fmt: skip
-
-
-def test_softplus_claim_counts_failed_fits_as_misses(tmp_path):
-    rows = [_fit("a", "softplus", 0.995, 10), _fit("a", "rectifier", 0.99, 20)]
-    _write(tmp_path, "compare", "sim_fits", rows)
-    c = claim_softplus(Tables(tmp_path))
-    assert c.verdict == SUPPORTED and "beats the hard rectifier" in c.why
-    rows += [_fit("b", "softplus", 0.999, 5, success=False), _fit("b", "rectifier", 0.99, 9)]
-    _write(tmp_path, "compare", "sim_fits", rows)
-    assert claim_softplus(Tables(tmp_path)).verdict == PARTLY
-
-
-def _speed(act, ratio, censored=0):
-    return dict(model="mlp", activation=act, reference="relu", lr=0.1, n_seeds=3,
-                n_censored=censored, epochs_mean=2.0, ratio_mean=ratio, ratio_sd=0.1,
-                ratio_min=ratio, ratio_max=ratio, seconds_ratio_mean=ratio)  # fmt: skip
-
-
-def test_speed_claim_needs_uncensored_pairs(tmp_path):
-    _write(tmp_path, "training_speed", "ratios", [_speed("relu", 1.0), _speed("tanh", 3.0)])
-    assert claim_training_speed(Tables(tmp_path)).verdict == SUPPORTED
-    _write(tmp_path, "training_speed", "ratios", [_speed("relu", 1.0), _speed("tanh", 1.5)])
-    assert claim_training_speed(Tables(tmp_path)).verdict == PARTLY
-    nan = float("nan")
-    _write(tmp_path, "training_speed", "ratios", [_speed("relu", 1.0), _speed("tanh", nan, 3)])
-    assert claim_training_speed(Tables(tmp_path)).verdict == NOT_RUN
-
-
-def _grad(act, init, ratio):
-    return dict(depth=10, activation=act, init=init, seed=0, bottom_over_top=ratio)
-
-
-def test_vanishing_claim_compares_units_under_the_same_init(tmp_path):
-    rows = [_grad("sigmoid", "torch", 1e-8), _grad("relu", "torch", 0.01),
-            _grad("sigmoid", "xavier", 1e-6), _grad("relu", "xavier", 2.0)]  # fmt: skip
-    _write(tmp_path, "vanishing_gradients", "grads_at_init", rows)
-    assert claim_vanishing(Tables(tmp_path)).verdict == SUPPORTED
-    # ReLU decays too under every init: the claim is only partly borne out
-    rows[3] = _grad("relu", "xavier", 0.05)
-    _write(tmp_path, "vanishing_gradients", "grads_at_init", rows)
-    assert claim_vanishing(Tables(tmp_path)).verdict == PARTLY
-
-
-def test_vanishing_claim_needs_the_backpropagated_gradient_level_too(tmp_path):
-    # ReLU/xavier: weight gradients level (1.0) but dL/dz shrinking (0.04); he keeps both
-    def row(act, init, w, dz):
-        return _grad(act, init, w) | {"delta_bottom_over_top": dz}
-
-    rows = [row("sigmoid", "xavier", 1e-6, 1e-6), row("relu", "xavier", 1.0, 0.04)]
-    _write(tmp_path, "vanishing_gradients", "grads_at_init", rows)
-    claim = claim_vanishing(Tables(tmp_path))
-    assert claim.verdict == PARTLY and "dL/dz" in claim.measured
-    # level under He but not under Xavier (the paper's init): still only partly
-    rows += [row("sigmoid", "he", 1e-5, 1e-5), row("relu", "he", 0.7, 1.0)]
-    _write(tmp_path, "vanishing_gradients", "grads_at_init", rows)
-    claim = claim_vanishing(Tables(tmp_path))
-    assert claim.verdict == PARTLY and "he init only" in claim.why
-    # level under both normalised inits; the old init may shrink ReLU's gradients too
-    rows[1] = row("relu", "xavier", 1.0, 0.8)
-    rows += [row("sigmoid", "torch", 1e-8, 1e-8), row("relu", "torch", 1e-3, 1e-4)]
-    _write(tmp_path, "vanishing_gradients", "grads_at_init", rows)
-    assert claim_vanishing(Tables(tmp_path)).verdict == SUPPORTED
+def test_readable_replaces_internal_names_by_whole_words_only():
+    assert readable("noisy_lif sigma=5 mV, hh; relu (torch) vs relu (he); mlp, cnn") == (
+        "noisy LIF σ=5 mV, Hodgkin-Huxley; ReLU (PyTorch default init) vs ReLU (He init); MLP, CNN"
+    )
+    assert readable("mnist-subset dae; fashion-mnist; R^2") == "MNIST subset DAE; Fashion-MNIST; R²"
+    # parts of longer words and already readable names stay as they are
+    assert readable("beta, theta, ReLU, sigmoid, eta") == "beta, theta, ReLU, sigmoid, η"
+    with pytest.raises(TypeError, match="text must be a string"):
+        readable(3)
 
 
 def test_empty_folder_reports_every_claim_not_run(tmp_path):
-    table = claims_table(tmp_path)
-    assert len(table) == 9 and set(table["verdict"]) == {NOT_RUN}
     text = write_report(tmp_path, profile="quick").read_text()
-    assert text.count("| not run |") == 9
-
-
-def test_sparsity_claim_names_collapsed_networks_and_fails_on_early_collapse(tmp_path):
-    def net(l1, zeros, err):
-        return dict(l1=l1, frac_zero=zeros, test_error=err, collapsed=err > 0.5)
-
-    nets = [net(0.0, 0.60, 0.016), net(1e-4, 0.75, 0.016), net(1e-3, 0.90, 0.018),
-            net(2e-2, 0.9999, 0.887)]  # fmt: skip
-    hinge = [dict(breakpoint=0.93, ci_low=0.91, ci_high=0.94, rises=True, n=3)]
-    bands = [dict(sparsity_low=0.95, sparsity_high=1.0, n=1, n_collapsed=1,
-                  diff_vs_below85_pct=87.1, diff_ci_low=87.0, diff_ci_high=87.2)]  # fmt: skip
-    _write(tmp_path, "sparsity_vs_error", "networks", nets)
-    _write(tmp_path, "sparsity_vs_error", "hinge", hinge)
-    _write(tmp_path, "sparsity_vs_error", "bands", bands)
-    claim = claim_rectifier_sparsity(Tables(tmp_path))
-    assert claim.verdict == SUPPORTED
-    assert "1 networks at 100.0% zeros did not learn" in claim.measured
-    assert "1 of them collapsed" in claim.measured
-    # a network at chance below 85% zeros: sparsity did hurt there, whatever the hinge says
-    nets.append(net(5e-4, 0.80, 0.887))
-    _write(tmp_path, "sparsity_vs_error", "networks", nets)
-    assert claim_rectifier_sparsity(Tables(tmp_path)).verdict == PARTLY
-
-
-def test_pretraining_claim_reports_each_units_gain_with_its_error():
-    from neuroact.report import pretraining_gains
-
-    def row(act, pre, mean, sd, n=3):
-        return dict(dataset="mnist", activation=act, pretrain=pre, test_error_pct_mean=mean,
-                    test_error_pct_sd=sd, n=n)  # fmt: skip
-
-    rows = [row("relu", "none", 1.5, 0.06), row("relu", "dae", 1.4, 0.08),
-            row("softplus", "none", 3.3, 0.1), row("softplus", "dae", 1.6, 0.1)]  # fmt: skip
-    g = pretraining_gains(pd.DataFrame(rows)).set_index("activation")
-    se = (0.06**2 / 3 + 0.08**2 / 3) ** 0.5
-    assert_allclose(g.loc["relu", ["gain_pct", "gain_se_pct"]], [0.1, se])
-    # Welch-Satterthwaite df and the t interval (scipy's t quantile at those df)
-    df = se**4 / ((0.06**2 / 3) ** 2 / 2 + (0.08**2 / 3) ** 2 / 2)
-    assert_allclose(g.loc["relu", "df"], df)
-    assert_allclose(g.loc["relu", "ci_high"] - 0.1, stats.t.ppf(0.975, df) * se)
-    assert_allclose(g.loc["softplus", "gain_pct"], 1.7)
-
-
-def test_pretraining_claim_verdicts(tmp_path):
-    def row(pre, mean):
-        return dict(dataset="mnist", activation="relu", pretrain=pre, test_error_pct_mean=mean,
-                    test_error_pct_sd=0.05, n=3)  # fmt: skip
-
-    _write(tmp_path, "glorot_table1", "table1", [row("none", 1.5), row("dae", 1.4)])
-    assert claim_pretraining(Tables(tmp_path)).verdict == SUPPORTED
-    _write(tmp_path, "glorot_table1", "table1", [row("none", 2.0), row("dae", 1.4)])
-    assert claim_pretraining(Tables(tmp_path)).verdict == PARTLY
-    _write(tmp_path, "glorot_table1", "table1", [row("none", 1.5)])
-    assert claim_pretraining(Tables(tmp_path)).verdict == NOT_RUN
-    # another unit that gains as little: the advantage is not the rectifier's own
-    tanh = [dict(r, activation="tanh") for r in (row("none", 1.8), row("dae", 1.68))]
-    _write(tmp_path, "glorot_table1", "table1", [row("none", 1.5), row("dae", 1.4), *tanh])
-    claim = claim_pretraining(Tables(tmp_path))
-    assert claim.verdict == PARTLY and "no less than for tanh" in claim.why
+    assert text.count("| not run |") == 9 and "Quick profile: small networks" in text
+    assert "9 claims checked: 9 not run." in text
+    assert pd.read_csv(tmp_path / "claims.csv").shape[0] == 9
+    assert (tmp_path / "report.html").is_file()
+    assert not (tmp_path / "claims.png").exists()  # no measured number: no claims figure
 
 
 def test_report_shows_the_key_table_beside_the_figures(tmp_path):
     rows = [dict(dataset="mnist", activation="relu", pretrain="none", n=3,
-                 test_error_pct_mean=1.51, test_error_pct_sd=0.06, unshown=7)]  # fmt: skip
+                 test_error_pct_mean=1.5099, test_error_pct_sd=0.0608, unshown=7,
+                 paper_test_error_pct=1.43, diff_vs_paper_pct=0.08, frac_zero_mean=0.591,
+                 frac_zero_eps=0.0)]  # fmt: skip
     _write(tmp_path, "glorot_table1", "table1", rows)
+    (tmp_path / "glorot_table1" / "glorot_table1.png").write_bytes(b"")
+    (tmp_path / "glorot_table1" / "extra_panel.png").write_bytes(b"")
+    (tmp_path / "timings.json").write_text('{"glorot_table1": 2959.4}')
+    doc = build_report(tmp_path, profile="full")
+    [section] = [s for s in doc.sections if s.title == "Glorot et al. 2011, Table 1"]
+    assert [type(b) for b in section.blocks] == [Paragraph, Paragraph, Table, Figure, Figure]
+    # the captioned figure first, with its caption; an unknown one titled by its file name
+    title, caption = CAPTIONS["glorot_table1"]["glorot_table1"]
+    assert section.blocks[3] == Figure("glorot_table1/glorot_table1.png", title, caption)
+    assert section.blocks[4].title == "extra panel"
     text = write_report(tmp_path, profile="full").read_text()
-    assert "`glorot_table1/table1.csv`:" in text and "| mnist | relu | none | 3 | 1.51 |" in text
-    assert "unshown" not in text
+    assert "Full table: `glorot_table1/table1.csv`." in text
+    assert "| data set | pre-training | unit | seeds | test error (%) | paper (%) |" in text
+    assert "| MNIST | none | rectifier (ReLU) | 3 | 1.51 ± 0.06 | 1.43 | +0.08 |" in text
+    assert "| 59.1 | a = 0 |" in text and "Wall time: 49.3 min." in text
+    assert f"![{title}](glorot_table1/glorot_table1.png)" in text and caption in text
+    rows = [line for line in text.split("## Glorot")[1].splitlines() if line.startswith("|")]
+    assert "unshown" not in text and not any(RAW.search(line) for line in rows)
+
+
+def test_write_report_writes_markdown_and_html_with_the_same_claims(tmp_path):
+    run, figures = _full_copy(tmp_path)
+    md = write_report(run, profile="full", figures=figures)
+    html = (run / "report.html").read_text()
+    claims = pd.read_csv(run / "claims.csv")
+    assert md == run / "report.md" and len(claims) == 9
+    text = md.read_text()
+    for claim, verdict in zip(claims["claim"], claims["verdict"], strict=True):
+        assert f"| {readable(claim)} |" in text and f"<td>{readable(claim)}</td>" in html
+        assert f"| {verdict} |" in text
+    verdicts = re.findall(r'<span class="verdict"[^>]*>([^<]+)</span>', html)
+    assert verdicts == list(claims["verdict"])
+    # same figures in the same order, the claims figure first, drawn into the figures folder
+    linked = re.findall(r"!\[([^\]]*)\]\(([^)]+)\)", text)
+    embedded = re.findall(r'<img src="data:image/png;base64,[^"]+" alt="([^"]*)">', html)
+    assert [t for t, _ in linked] == embedded and len(embedded) == 20
+    assert linked[0] == ("Claims against the papers", "../figures/claims.png")
+    assert (figures / "claims.png").stat().st_size > 10_000 and not (run / "claims.png").exists()
+
+
+def test_committed_full_report_is_the_one_its_tables_give(tmp_path):
+    run, figures = _full_copy(tmp_path)
+    committed = (FULL / "report.md").read_text()
+    assert write_report(run, profile="full", figures=figures).read_text() == committed.replace(
+        "../../figures/", "../figures/"
+    )
+
+
+def test_a_table_of_the_wrong_shape_stops_the_report_before_any_file_is_written(tmp_path):
+    _write(tmp_path, "glorot_table1", "table1", [dict(dataset="mnist", activation="relu")])
+    with pytest.raises(TableError, match="glorot_table1/table1.csv has no column 'pretrain'"):
+        write_report(tmp_path)
+    written = ("claims.csv", "claims.png", "report.md", "report.html")
+    assert not any((tmp_path / name).exists() for name in written)
+
+
+def test_bad_run_folder_arguments(tmp_path):
+    with pytest.raises(ValueError, match="root must be an existing run folder"):
+        write_report(tmp_path / "missing")
+    with pytest.raises(TypeError, match="root must be a run folder path"):
+        write_report(3)
+    with pytest.raises(TypeError, match="profile must be a string"):
+        write_report(tmp_path, profile=1)
+    with pytest.raises(ValueError, match="figures must be an existing folder"):
+        write_report(tmp_path, figures=tmp_path / "nope")
+    with pytest.raises(TypeError, match="figures must be a folder path"):
+        write_report(tmp_path, figures=1)
+
+
+def test_claims_of_the_committed_run_match_its_claims_table():
+    committed = pd.read_csv(FULL / "claims.csv")
+    fresh = claims_table(FULL)
+    assert list(committed["verdict"]) == list(fresh["verdict"])
+    assert list(committed.columns) == list(fresh.columns)

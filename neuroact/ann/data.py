@@ -1,20 +1,14 @@
 """MNIST and Fashion-MNIST from the standard gzipped IDX files, verified, with a fixed split.
 
-Where the files come from (first match wins)
----------------------------------------------
-1. ``data_dir`` given to :func:`load_dataset`, else the environment variable
-   ``NEUROACT_DATA_DIR``. Either may point at the dataset folder itself (the one holding the four
-   ``*-idx?-ubyte.gz`` files) or at a parent folder with one sub-folder per dataset
-   (``mnist/``, ``fashion-mnist/``), such as this repository's ``../shared/data``. A folder given
-   this way is never downloaded into: a missing file is an error that names the file and says
-   how to get it.
-2. Otherwise the user cache (``pooch.os_cache("neuroact")/<name>``): missing files are
-   downloaded from the canonical mirrors through ``pooch``, each checked against a known hash of
-   the ``.gz`` file before use. Offline, the error names the missing file and how to provide it.
-
-Whatever the source, the *decompressed* IDX bytes are checked against the sha256 values below
-(the container hashes may differ between re-packagings: Debian's Fashion-MNIST ``.gz`` files are
-recompressed, their content is identical to the upstream release). A mismatch names the file.
+Where the files come from
+-------------------------
+:func:`neuroact.paths.locate` finds them: ``data_dir`` or ``$NEUROACT_DATA_DIR`` first (the
+data set's folder or its parent holding ``mnist/``, ``fashion-mnist/``), then the project's
+``../shared/data`` when running from a checkout that has it, then the user cache, filled by a
+download with pooch and the known hashes. Whatever the source, the sha256 of the
+*decompressed* IDX bytes is checked (the container hashes may differ between re-packagings:
+Debian's Fashion-MNIST ``.gz`` files are recompressed, their content is identical to the
+upstream release); a mismatch raises :class:`ChecksumError` naming the file.
 
 The split (fixed, as in Glorot, Bordes & Bengio 2011)
 -----------------------------------------------------
@@ -28,6 +22,21 @@ see ``neuroact/data/README.md``): 500 images per digit from the ``"train"`` spli
 100 per digit from ``"val"`` (1,000) and 100 per digit from ``"test"`` (1,000), so the
 quick profile runs offline on a fresh machine. :func:`make_subset` regenerates it
 deterministically from the real files.
+
+In the torch idiom: :class:`MNIST` and :class:`FashionMNIST`
+-------------------------------------------------------------
+``torch.utils.data.Dataset`` classes with torchvision's signature, for a plain ``DataLoader``::
+
+    from torch.utils.data import DataLoader
+    from neuroact.ann.data import MNIST
+
+    loader = DataLoader(MNIST(split="fit"), batch_size=64, shuffle=True)
+    images, labels = next(iter(loader))  # float32 (64, 1, 28, 28) in [0, 1], int64 (64,)
+
+Their splits follow torchvision, not :func:`load_dataset` above: ``"train"`` is the official
+training file (60,000 images, :func:`load_dataset`'s ``"train_full"``), ``"test"`` the official
+10,000; ``"fit"`` (its first 50,000, :func:`load_dataset`'s ``"train"``) and ``"val"`` (its last
+10,000) hold out a validation set, as Glorot et al. 2011 did.
 """
 
 from __future__ import annotations
@@ -36,20 +45,51 @@ import functools
 import gzip
 import hashlib
 import os
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import torch
+from torch.utils.data import Dataset as TorchDataset
 
-DATA_DIR_ENV = "NEUROACT_DATA_DIR"
+from neuroact.paths import (
+    DATA_DIR_ENV,
+    SOURCES,
+    ChecksumError,
+    fetch,
+    locate,
+    package_data_dir,
+    where,
+)
+
+__all__ = [
+    "DATA_DIR_ENV",
+    "DATASETS",
+    "SPLITS",
+    "TORCH_SPLITS",
+    "ChecksumError",
+    "Dataset",
+    "FashionMNIST",
+    "MNIST",
+    "load_dataset",
+    "load_subset",
+    "make_subset",
+    "parse_idx",
+    "read_idx_gz",
+    "stratified_indices",
+    "subset_path",
+]
+
 SPLITS = ("train", "val", "test", "train_full")
 VALIDATION_SIZE = 10_000
 SUBSET_NAME = "mnist-subset"
 SUBSET_FILE = "mnist_subset.npz"
 SUBSET_PER_CLASS = {"train": 500, "val": 100, "test": 100}
 SUBSET_SEED = 20110411  # AISTATS 2011; any fixed number would do
+IMAGE_SETS = ("mnist", "fashion-mnist")
+DATASETS = (*IMAGE_SETS, SUBSET_NAME)
 
 _FILES = {
     "train_images": "train-images-idx3-ubyte.gz",
@@ -57,69 +97,6 @@ _FILES = {
     "test_images": "t10k-images-idx3-ubyte.gz",
     "test_labels": "t10k-labels-idx1-ubyte.gz",
 }
-
-
-@dataclass(frozen=True)
-class _Source:
-    title: str
-    mirrors: tuple[str, ...]
-    gz_hash: dict[str, str]  # known hash of the .gz as served by the mirrors (pooch format)
-    content_sha256: dict[str, str]  # sha256 of the decompressed IDX bytes
-    licence: str
-    citation: str
-
-
-SOURCES: dict[str, _Source] = {
-    "mnist": _Source(
-        title="MNIST handwritten digits",
-        mirrors=(
-            "https://ossci-datasets.s3.amazonaws.com/mnist/",
-            "https://storage.googleapis.com/cvdf-datasets/mnist/",
-        ),
-        gz_hash={
-            "train-images-idx3-ubyte.gz": "sha256:"
-            "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
-            "train-labels-idx1-ubyte.gz": "sha256:"
-            "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
-            "t10k-images-idx3-ubyte.gz": "sha256:"
-            "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
-            "t10k-labels-idx1-ubyte.gz": "sha256:"
-            "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
-        },
-        content_sha256={
-            "train-images-idx3-ubyte.gz": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",  # noqa: E501
-            "train-labels-idx1-ubyte.gz": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",  # noqa: E501
-            "t10k-images-idx3-ubyte.gz": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",  # noqa: E501
-            "t10k-labels-idx1-ubyte.gz": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",  # noqa: E501
-        },
-        licence="CC BY-SA 3.0",
-        citation="Y. LeCun, C. Cortes, C. J. C. Burges, The MNIST database of handwritten digits",
-    ),
-    "fashion-mnist": _Source(
-        title="Fashion-MNIST",
-        mirrors=("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),
-        # Upstream publishes md5 sums of its .gz files (the values torchvision pins).
-        gz_hash={
-            "train-images-idx3-ubyte.gz": "md5:8d4fb7e6c68d591d4c3dfef9ec88bf0d",
-            "train-labels-idx1-ubyte.gz": "md5:25c81989df183df01b3e8a0aad5dffbe",
-            "t10k-images-idx3-ubyte.gz": "md5:bef4ecab320f06d8554ea6380940ec79",
-            "t10k-labels-idx1-ubyte.gz": "md5:bb300cfdad3c16e7a12a480ee83cd310",
-        },
-        content_sha256={
-            "train-images-idx3-ubyte.gz": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",  # noqa: E501
-            "train-labels-idx1-ubyte.gz": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",  # noqa: E501
-            "t10k-images-idx3-ubyte.gz": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",  # noqa: E501
-            "t10k-labels-idx1-ubyte.gz": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",  # noqa: E501
-        },
-        licence="MIT (Zalando SE)",
-        citation="H. Xiao, K. Rasul, R. Vollgraf (2017) Fashion-MNIST, arXiv:1708.07747",
-    ),
-}
-DATASETS = (*SOURCES, SUBSET_NAME)
-
-
-class ChecksumError(ValueError):
-    """A data file's decompressed content does not have the expected sha256."""
 
 
 @dataclass(frozen=True)
@@ -186,7 +163,7 @@ def read_idx_gz(path: str | os.PathLike, expected_sha256: str | None = None) -> 
     try:
         with gzip.open(path, "rb") as fh:
             raw = fh.read()
-    except (OSError, EOFError) as exc:
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
         raise ChecksumError(
             f"data file {path} is corrupt (cannot be decompressed: {exc}); delete it and provide "
             "an intact copy"
@@ -201,100 +178,12 @@ def read_idx_gz(path: str | os.PathLike, expected_sha256: str | None = None) -> 
     return parse_idx(raw, what=str(path))
 
 
-# -------------------------------------------------------------------------------------------
-# Locating and fetching the files
-
-
-def _check_name(name: str) -> _Source:
-    if name not in SOURCES:
-        raise ValueError(f"name must be one of {list(DATASETS)}; got {name!r}")
-    return SOURCES[name]
-
-
-def _how_to_provide(name: str) -> str:
-    src = SOURCES[name]
-    urls = ", ".join(m + _FILES["train_images"] for m in src.mirrors[:1])
-    return (
-        f"Download the four {src.title} files ({', '.join(_FILES.values())}) from {urls} "
-        f"(same folder for the others) into a folder and pass it as data_dir / --data-dir, "
-        f"or set {DATA_DIR_ENV} to it (the folder itself or its parent holding '{name}/'); "
-        f"or call load_dataset({name!r}) with internet access to download them into the cache; "
-        f"or use the embedded subset {SUBSET_NAME!r}."
-    )
-
-
-def resolve_folder(name: str, data_dir: str | os.PathLike | None = None) -> Path | None:
-    """The folder given by ``data_dir`` or ``NEUROACT_DATA_DIR`` for data set ``name``, or None.
-
-    A folder that itself holds ``train-images-idx3-ubyte.gz`` is used as is; otherwise its
-    sub-folder ``name`` is used if it exists.
-    """
-    _check_name(name)
-    given = data_dir if data_dir is not None else os.environ.get(DATA_DIR_ENV) or None
-    if given is None:
-        return None
-    folder = Path(given).expanduser()
-    if not folder.is_dir():
-        where = "data_dir" if data_dir is not None else DATA_DIR_ENV
-        raise FileNotFoundError(
-            f"{where} = {str(given)!r} is not a folder. {_how_to_provide(name)}"
-        )
-    if not (folder / _FILES["train_images"]).exists() and (folder / name).is_dir():
-        folder = folder / name
-    return folder
-
-
-def fetch(
-    name: str,
-    cache_dir: str | os.PathLike | None = None,
-    mirrors: tuple[str, ...] | None = None,
-) -> Path:
-    """Make sure the four files of ``name`` are in ``cache_dir``, downloading missing ones.
-
-    Downloads go through ``pooch.retrieve`` with the known hash of each ``.gz`` file, trying
-    each mirror in turn. Returns the folder. Raises ``FileNotFoundError`` naming the first file
-    that could not be fetched and how to provide it.
-    """
-    import pooch
-
-    src = _check_name(name)
-    folder = Path(cache_dir) if cache_dir is not None else Path(pooch.os_cache("neuroact")) / name
-    mirrors = src.mirrors if mirrors is None else tuple(mirrors)
-    for fname in _FILES.values():
-        if (folder / fname).is_file():
-            continue
-        errors = []
-        for base in mirrors:
-            try:
-                pooch.retrieve(
-                    base + fname,
-                    known_hash=src.gz_hash[fname],
-                    fname=fname,
-                    path=folder,
-                    progressbar=False,
-                )
-                break
-            except Exception as exc:  # network errors come in many types; report them all
-                errors.append(f"{base}{fname}: {type(exc).__name__}: {exc}")
-        else:
-            raise FileNotFoundError(
-                f"could not download {fname} of {name!r} into {folder} (no internet?). "
-                f"Tried: {'; '.join(errors)}. {_how_to_provide(name)}"
-            )
-    return folder
-
-
 @functools.lru_cache(maxsize=8)
 def _load_arrays(folder: str, name: str, verify: bool) -> dict[str, np.ndarray]:
-    src = SOURCES[name]
+    sha256 = SOURCES[name].sha256
     arrays = {}
     for key, fname in _FILES.items():
-        path = Path(folder) / fname
-        if not path.is_file():
-            raise FileNotFoundError(
-                f"data file {fname} of {name!r} is missing from {folder}. {_how_to_provide(name)}"
-            )
-        arrays[key] = read_idx_gz(path, src.content_sha256[fname] if verify else None)
+        arrays[key] = read_idx_gz(Path(folder) / fname, sha256[fname] if verify else None)
     for part in ("train", "test"):
         n_img, n_lab = len(arrays[f"{part}_images"]), len(arrays[f"{part}_labels"])
         if n_img != n_lab:
@@ -332,26 +221,31 @@ def load_dataset(
     ----------
     name : ``"mnist"``, ``"fashion-mnist"`` or ``"mnist-subset"`` (embedded, no files needed).
     data_dir : folder with the IDX files, or its parent holding ``mnist/`` and
-        ``fashion-mnist/``. Defaults to ``$NEUROACT_DATA_DIR``, then to the download cache.
+        ``fashion-mnist/``. Defaults to ``$NEUROACT_DATA_DIR``, then the project's
+        ``../shared/data``, then the download cache (:func:`neuroact.paths.locate`).
     split : ``"train"`` (50,000), ``"val"`` (10,000, the last of the training file),
         ``"test"`` (10,000) or ``"train_full"`` (60,000). Sizes are those of MNIST; the
         embedded subset has 5,000 / 1,000 / 1,000 (``train_full`` = train + val).
     download : allow downloading into the cache when no folder is given.
     verify : check the sha256 of the decompressed files (a few tenths of a second).
+
+    Raises
+    ------
+    FileNotFoundError : a file is missing and cannot be downloaded (named, with how to get it).
+    ChecksumError : a file is corrupt (named).
+
+    See Also
+    --------
+    neuroact.paths.where : where each data set would be read from.
+    neuroact.paths.fetch : download into the cache ahead of time (``neuroact data fetch``).
     """
     _check_split(split)
     if name == SUBSET_NAME:
         return load_subset(split)
-    _check_name(name)
-    folder = resolve_folder(name, data_dir)
-    source = str(folder) if folder is not None else "cache"
-    if folder is None:
-        if not download:
-            raise FileNotFoundError(
-                f"no data folder given for {name!r} and download=False. {_how_to_provide(name)}"
-            )
-        folder = fetch(name)
-        source = str(folder)
+    if name not in IMAGE_SETS:
+        raise ValueError(f"name must be one of {list(DATASETS)}; got {name!r}")
+    folder = locate(name, data_dir, download=download)
+    source = str(folder)
     arrays = _load_arrays(str(folder.resolve()), name, verify)
     part = "test" if split == "test" else "train"
     images, labels = _split(arrays[f"{part}_images"], arrays[f"{part}_labels"], split, part)
@@ -364,7 +258,7 @@ def load_dataset(
 
 def subset_path() -> Path:
     """Path of the embedded subset file inside the installed package."""
-    return Path(str(resources.files("neuroact") / "data" / SUBSET_FILE))
+    return package_data_dir() / SUBSET_FILE
 
 
 def stratified_indices(labels: np.ndarray, per_class: int, seed: int) -> np.ndarray:
@@ -429,3 +323,144 @@ def load_subset(split: str = "train") -> Dataset:
     images = np.concatenate([arr[f"{p}_images"] for p in parts])
     labels = np.concatenate([arr[f"{p}_labels"] for p in parts]).astype(np.int64)
     return Dataset(SUBSET_NAME, split, images, labels, f"embedded:{SUBSET_FILE}")
+
+
+# -------------------------------------------------------------------------------------------
+# torch.utils.data.Dataset classes (module docstring)
+
+# torch split name -> load_dataset split name
+TORCH_SPLITS = {"train": "train_full", "test": "test", "fit": "train", "val": "val"}
+
+
+class _IDXImages(TorchDataset):
+    """One split of an IDX image set as a ``torch.utils.data.Dataset`` (see :class:`MNIST`)."""
+
+    name: str = ""
+    classes: list[str] = []
+
+    def __init__(
+        self,
+        root: str | os.PathLike | None = None,
+        split: str = "train",
+        download: bool = False,
+        transform: Callable | None = None,
+        target_transform: Callable | None = None,
+    ):
+        if split not in TORCH_SPLITS:
+            raise ValueError(
+                f"split must be one of {list(TORCH_SPLITS)} (train 60,000 = fit 50,000 + val "
+                f"10,000; test 10,000); got {split!r}"
+            )
+        if not isinstance(download, bool):
+            raise TypeError(f"download must be True or False; got {download!r}")
+        for what, f in (("transform", transform), ("target_transform", target_transform)):
+            if f is not None and not callable(f):
+                raise TypeError(f"{what} must be callable or None; got {f!r}")
+        folder = self._folder(root, download)
+        ds = load_dataset(self.name, folder, TORCH_SPLITS[split], download=False)
+        self.split, self.root, self.source = split, root, ds.source
+        self.transform, self.target_transform = transform, target_transform
+        # uint8 in memory (47 MB for 60,000 images), scaled to float per item; a copy, so that
+        # editing .data in place cannot change the arrays load_dataset caches
+        self.data = torch.from_numpy(ds.images.copy())
+        self.targets = torch.from_numpy(ds.labels.copy())
+
+    def _folder(self, root: str | os.PathLike | None, download: bool) -> Path:
+        """The folder holding the files: found by :func:`neuroact.paths.locate` (``root``, else
+        ``$NEUROACT_DATA_DIR``, ``../shared/data``, the cache), downloaded if allowed."""
+        if root is not None and not download and not Path(root).expanduser().is_dir():
+            raise FileNotFoundError(
+                f"root must be a folder holding the {self.name} files or their parent (or None "
+                f"to search the usual places); {str(root)!r} is not a folder"
+            )
+        if root is not None and download:
+            root = Path(root).expanduser()
+            holder = root if any((root / f).is_file() for f in _FILES.values()) else None
+            return holder or fetch(self.name, root / self.name)
+        try:
+            return locate(self.name, root, download=download)
+        except FileNotFoundError:
+            loc = where(self.name, root)
+            raise FileNotFoundError(
+                f"{type(self).__name__}: {loc.missing[0]} is missing from {loc.path}; pass "
+                f"download=True, or run `neuroact data fetch {self.name}` once while online, or "
+                f"pass root= a folder holding the four IDX files (or set {DATA_DIR_ENV})"
+            ) from None
+
+    def __len__(self) -> int:
+        return int(self.targets.shape[0])
+
+    def __getitem__(self, index: int) -> tuple[object, object]:
+        image = self.data[index].unsqueeze(0).float().div_(255.0)  # (1, 28, 28) in [0, 1]
+        target = int(self.targets[index])
+        if self.transform is not None:
+            image = self.transform(image)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return image, target
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(split={self.split!r}, n={len(self)}, source={self.source!r})"
+
+
+class MNIST(_IDXImages):
+    """MNIST handwritten digits as a ``torch.utils.data.Dataset`` (LeCun et al.; CC BY-SA 3.0).
+
+    Parameters
+    ----------
+    root : a folder holding the four IDX files, or its parent holding ``mnist/``. None: found
+        by :func:`neuroact.paths.locate` (``$NEUROACT_DATA_DIR``, the project's
+        ``../shared/data``, the user cache).
+    split : ``"train"`` (the official 60,000), ``"test"`` (the official 10,000), ``"fit"``
+        (the first 50,000 of train) or ``"val"`` (the last 10,000 of train).
+    download : allow a verified download: into the user cache when ``root`` is None, into
+        ``root/mnist`` otherwise. ``False`` with no files raises a FileNotFoundError saying how
+        to get them.
+    transform : called on each image, a float32 tensor ``(1, 28, 28)`` in [0, 1] (not a PIL
+        image: tensor transforms such as ``torchvision.transforms.v2.Normalize`` apply).
+    target_transform : called on each label, an ``int`` 0-9.
+
+    Attributes
+    ----------
+    data : uint8 tensor ``(n, 28, 28)``; targets : int64 tensor ``(n,)``; classes : label names;
+    source : the folder the files were read from.
+
+    Examples
+    --------
+    >>> from torch.utils.data import DataLoader
+    >>> val = MNIST(split="val")
+    >>> images, labels = next(iter(DataLoader(val, batch_size=8)))
+    >>> images.shape
+    torch.Size([8, 1, 28, 28])
+
+    See Also
+    --------
+    load_dataset : the same splits as uint8 arrays, with Glorot et al.'s split names.
+    """
+
+    name = "mnist"
+    classes = [
+        f"{d} - {w}"
+        for d, w in enumerate("zero one two three four five six seven eight nine".split())
+    ]
+
+
+class FashionMNIST(_IDXImages):
+    """Fashion-MNIST (Xiao, Rasul & Vollgraf 2017; MIT) as a ``torch.utils.data.Dataset``.
+
+    Parameters and attributes as :class:`MNIST` (``root/fashion-mnist`` when downloading).
+    """
+
+    name = "fashion-mnist"
+    classes = [
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
+    ]

@@ -165,7 +165,7 @@ class MLP(Network):
             for a, b in zip(sizes[:-1], sizes[1:], strict=True)
         )
         self.readout = nn.Linear(widths[-1], n_classes)
-        self.activation = activation
+        self.activation = spec.name  # the canonical key, whatever alias was given
         self.widths = widths
         self.in_features = in_features
         init_weights(self, init, seed)
@@ -228,7 +228,7 @@ class SmallCNN(Network):
             ]
         )
         self.readout = nn.Linear(fc_width, n_classes)
-        self.activation = activation
+        self.activation = spec.name  # the canonical key, whatever alias was given
         self.image_size = image_size
         init_weights(self, init, seed)
 

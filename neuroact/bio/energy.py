@@ -32,6 +32,13 @@ Turn the budget around: a fixed supply ``B`` ATP/s per neuron affords a mean rat
 ``r / r_active`` of the neurons can be active at once (Lennie: "possibly fewer than 1%"; AL2001:
 <= 15%). For independent Poisson neurons the share with at least one spike in a window ``W`` is
 ``1 - exp(-r W)``.
+
+Rates and windows are Brian2 quantities (``4*Hz``, ``50*ms``), ATP amounts plain numbers;
+both are checked by :mod:`neuroact.bio.units`.
+
+See Also
+--------
+neuroact.experiments.population_sparsity : the budget of simulated networks.
 """
 
 from __future__ import annotations
@@ -42,6 +49,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from brian2 import Hz, Quantity, second
+
+from neuroact.bio.units import check_number, show, to_si
 
 PARTS = ("action_potential", "postsynaptic", "presynaptic_ca", "recycling")
 
@@ -60,9 +70,7 @@ class EnergyBudget:
 
     def __post_init__(self) -> None:
         for key in (*PARTS, "resting_atp_per_s"):
-            v = getattr(self, key)
-            if not isinstance(v, int | float) or not math.isfinite(v) or v < 0:
-                raise ValueError(f"{key} must be a finite number >= 0 (ATP); got {v!r}")
+            check_number(key, getattr(self, key), nonnegative=True)
 
     @property
     def atp_per_spike(self) -> float:
@@ -129,30 +137,14 @@ def get_budget(budget: str | EnergyBudget = "attwell_laughlin_2001") -> EnergyBu
         return budget
     if budget not in BUDGETS:
         raise ValueError(
-            f"budget must be one of {sorted(BUDGETS)} or an EnergyBudget; got {budget!r}"
+            f"budget must be one of {sorted(BUDGETS)} or an EnergyBudget; got {show(budget)}"
         )
     return BUDGETS[budget]
 
 
-def _rate_hz(rate: Any, name: str = "rate") -> np.ndarray:
-    import brian2
-
-    if not isinstance(rate, brian2.Quantity) or rate.dim != brian2.Hz.dim:
-        raise TypeError(f"{name} must be a Brian2 quantity in Hz (e.g. 4*Hz); got {rate!r}")
-    r = np.asarray(rate / brian2.Hz, dtype=float)
-    if not np.all(np.isfinite(r)) or np.any(r < 0):
-        raise ValueError(f"{name} must be finite and >= 0 Hz; got {rate!r}")
-    return r
-
-
-def _atp(value: Any, name: str) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a number of ATP per second; got {value!r}") from exc
-    if not math.isfinite(v) or v < 0:
-        raise ValueError(f"{name} must be finite and >= 0 ATP/s; got {v}")
-    return v
+def _rate_hz(rate: Quantity, name: str = "rate") -> np.ndarray:
+    """A rate (Brian2 Hz, scalar or array, >= 0) in Hz."""
+    return to_si(rate, Hz, name, nonnegative=True, scalar=False)
 
 
 def atp_rate(rate: Any, budget: str | EnergyBudget = "attwell_laughlin_2001"):
@@ -171,7 +163,7 @@ def atp_breakdown(rate: Any, budget: str | EnergyBudget = "attwell_laughlin_2001
     b = get_budget(budget)
     r = _rate_hz(rate)
     if r.ndim != 0:
-        raise ValueError(f"rate must be a scalar for a breakdown; got shape {r.shape}")
+        raise ValueError(f"rate must be one value for a breakdown; got shape {r.shape}")
     parts = {p: float(r) * getattr(b, p) for p in PARTS} | {"resting": b.resting_atp_per_s}
     total = sum(parts.values())
     return pd.DataFrame(
@@ -189,16 +181,14 @@ def affordable_rate(atp_per_s: Any, budget: str | EnergyBudget = "attwell_laughl
 
     ``r = (B - P_rest) / E_spike``; a supply below the resting cost raises ``ValueError``.
     """
-    import brian2
-
     b = get_budget(budget)
-    supply = _atp(atp_per_s, "atp_per_s")
+    supply = check_number("atp_per_s", atp_per_s, nonnegative=True)
     if supply < b.resting_atp_per_s:
         raise ValueError(
             f"atp_per_s ({supply:.3g}) is below the resting cost of {b.name} "
             f"({b.resting_atp_per_s:.3g} ATP/s): no spikes are affordable"
         )
-    return (supply - b.resting_atp_per_s) / b.atp_per_spike * brian2.Hz
+    return (supply - b.resting_atp_per_s) / b.atp_per_spike * Hz
 
 
 def affordable_active_fraction(
@@ -214,19 +204,14 @@ def affordable_active_fraction(
     (capped at 1). Or give ``window`` (Brian2 time): independent Poisson neurons at the
     affordable mean rate, ``1 - exp(-r W)``. Exactly one of the two.
     """
-    import brian2
-
     if (window is None) == (active_rate is None):
-        raise ValueError("give exactly one of window (Poisson view) or active_rate (Lennie's view)")
-    r = float(affordable_rate(atp_per_s, budget) / brian2.Hz)
+        raise ValueError(
+            "give exactly one of window (Poisson view) or active_rate (Lennie's view); got "
+            f"window={show(window)}, active_rate={show(active_rate)}"
+        )
+    r = float(affordable_rate(atp_per_s, budget) / Hz)
     if active_rate is not None:
-        ra = float(_rate_hz(active_rate, "active_rate"))
-        if ra <= 0:
-            raise ValueError(f"active_rate must be > 0 Hz; got {active_rate!r}")
+        ra = to_si(active_rate, Hz, "active_rate", positive=True)
         return min(1.0, r / ra)
-    if not isinstance(window, brian2.Quantity) or window.dim != brian2.second.dim:
-        raise TypeError(f"window must be a Brian2 time (e.g. 50*ms); got {window!r}")
-    w = float(window)
-    if not math.isfinite(w) or w <= 0:
-        raise ValueError(f"window must be > 0; got {window!r}")
+    w = to_si(window, second, "window", positive=True)
     return float(1.0 - math.exp(-r * w))

@@ -13,6 +13,13 @@ Public API
 ``StandaloneFICurve``
     A ``cpp_standalone`` build for a fixed number of currents that reruns with new currents
     without recompiling (``device.run(run_args=...)``).
+``fi_spike_trains(model, currents, *, duration, trials, seed, dt, target)``
+    The spikes of the same run as ``neo.SpikeTrain`` objects, for Elephant and the rest of the
+    Neo ecosystem (needs ``neuroact[recordings]``).
+``check_run(dt=..., duration, transient, trials, target, rate_method, seed)``
+    Check a run's settings without running it (what ``fi_curve`` does first).
+``dt_limited(rate_hz, dt_s)``
+    Which rates are limited by the time step (below).
 
 How the curve is simulated
 --------------------------
@@ -37,37 +44,68 @@ Measures (DESIGN.md)
 - CV ISI: std / mean of the intervals after the transient, pooled over trials; NaN with fewer
   than two intervals.
 
+Rates limited by the time step
+------------------------------
+Spikes happen on the time grid, so an inter-spike interval is resolved to one step ``dt``: a
+neuron firing at rate ``r`` has intervals of ``1 / (r dt)`` steps, and one step more or less
+changes its rate by ``r dt``. A model without refractoriness (AdEx, Izhikevich, a LIF with
+``t_ref = 0``) driven hard enough fires on every step or two, and its "rate" is then ``1/dt``
+or ``1/(2 dt)``, a property of the grid rather than of the neuron. The column ``dt_limited``
+flags a current whose steady-state or first-interval rate reaches ``1 / (MIN_STEPS_PER_ISI
+dt)`` (intervals of fewer than 10 steps: the rate is uncertain by 10% or more), and
+``fi_curve`` warns (``UserWarning``) naming the model and the lowest such current. Use a
+smaller ``dt`` or give the model a refractory period.
+
 Code-generation targets
 -----------------------
-``target="numpy"`` (default): no compile step; right for tests and for runs of a few seconds.
-``"cython"``: compiles each code object once (seconds, cached in ~/.cython/brian_extensions),
-then much faster per step: right for long or fine-dt runs (see benchmarks/RESULTS.md).
-``"cpp_standalone"``: builds a binary for this run (through :class:`StandaloneFICurve`); worth it
-when the same network shape is rerun with new currents.
+``target="numpy"`` (default), ``"cython"`` or ``"cpp_standalone"`` (built once through
+:class:`StandaloneFICurve`); see :mod:`neuroact.bio.runtime`.
+
+See Also
+--------
+neuroact.bio.neurons : the models.
+neuroact.bio.theory.lif_rate, neuroact.bio.theory.siegert_rate : the oracles of the LIF curves.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from brian2 import Network, NeuronGroup, Quantity, SpikeMonitor, prefs, second
+from brian2 import Network, NeuronGroup, Quantity, SpikeMonitor, prefs, second, set_device
 from brian2 import seed as brian_seed
-from brian2.units.fundamentalunits import DIMENSIONLESS, get_dimensions
+from brian2.devices.device import get_device, reset_device
 
+from neuroact.bio.activity import PopulationActivity
 from neuroact.bio.neurons import NeuronModel, get_model
+from neuroact.bio.runtime import TARGETS, check_seed, check_target, codegen_target, seeded
+from neuroact.bio.units import check_choice, check_count, to_column, to_si
 
-__all__ = ["FICurve", "fi_curve", "spike_statistics", "StandaloneFICurve", "TARGETS"]
+__all__ = [
+    "DEFAULT_DURATION",
+    "DEFAULT_TRANSIENT",
+    "MIN_STEPS_PER_ISI",
+    "FICurve",
+    "StandaloneFICurve",
+    "TARGETS",
+    "check_run",
+    "dt_limited",
+    "fi_curve",
+    "fi_spike_trains",
+    "spike_statistics",
+]
 
-TARGETS = ("numpy", "cython", "cpp_standalone")
 RATE_METHODS = ("auto", "count", "isi")
+DEFAULT_DURATION = 1 * second
+DEFAULT_TRANSIENT = 0.2 * second
+# An interval of fewer steps than this is too coarsely resolved for its rate (module docstring).
+MIN_STEPS_PER_ISI = 10
 
 
 @dataclass(frozen=True)
@@ -97,9 +135,17 @@ class FICurve:
     params: dict = field(default_factory=dict)
     wall_seconds: float = float("nan")
 
+    @property
+    def dt_limited(self) -> np.ndarray:
+        """Per current: is the steady-state or first-interval rate limited by ``dt``?
+
+        See :func:`dt_limited` and the module docstring.
+        """
+        return dt_limited(np.maximum(self.rate, self.first_rate), self.dt_s)
+
     def to_frame(self) -> pd.DataFrame:
         """Tidy table: model, current, current_unit, rate_Hz, rate_sem_Hz, first_rate_Hz,
-        cv_isi, n_spikes, trials, duration_s, transient_s, dt_ms, rate_method."""
+        cv_isi, n_spikes, trials, duration_s, transient_s, dt_ms, rate_method, dt_limited."""
         return pd.DataFrame(
             {
                 "model": self.model,
@@ -113,62 +159,67 @@ class FICurve:
                 "trials": self.trials,
                 "duration_s": self.duration_s,
                 "transient_s": self.transient_s,
-                "dt_ms": self.dt_s * 1e3,
+                "dt_ms": to_column("dt_ms", self.dt_s * second),
                 "rate_method": self.rate_method,
+                "dt_limited": self.dt_limited,
             }
         )
 
 
+def dt_limited(rate_hz: np.ndarray, dt_s: float) -> np.ndarray:
+    """True where a rate (Hz) has intervals shorter than ``MIN_STEPS_PER_ISI`` steps of ``dt_s``.
+
+    ``rate * dt >= 1 / MIN_STEPS_PER_ISI``: one step more or less per interval would change
+    such a rate by 10% or more, and a model that fires on every step reports ``1 / dt``.
+    """
+    return np.asarray(rate_hz, dtype=float) * dt_s >= 1.0 / MIN_STEPS_PER_ISI
+
+
 # --- input checks ------------------------------------------------------------------------------
-def _check_time(value, name: str) -> float:
-    if not isinstance(value, Quantity) or get_dimensions(value) != get_dimensions(second):
-        raise TypeError(f"{name} must be a Brian2 time quantity (e.g. 1*second); got {value!r}")
-    if np.ndim(value) != 0 or not np.isfinite(float(value)):
-        raise ValueError(f"{name} must be one finite time; got {value!r}")
-    return float(value)
-
-
-def _check_currents(currents, model: NeuronModel) -> np.ndarray:
-    unit = model.current_unit
-    if not isinstance(currents, Quantity) or get_dimensions(currents) is DIMENSIONLESS:
-        raise TypeError(
-            f"currents must carry current units ({model.current_unit_name} for model "
-            f"{model.name!r}, e.g. np.linspace(0, 3, 31)*{model.current_unit_name}); "
-            f"got {currents!r}"
-        )
-    if get_dimensions(currents) != get_dimensions(unit):
-        raise TypeError(
-            f"currents for model {model.name!r} must be in units of {model.current_unit_name} "
-            f"(dimensions {get_dimensions(unit)}); got {currents!r}"
-        )
-    values = np.atleast_1d(np.asarray(currents / unit, dtype=float))
+def _check_currents(currents: Quantity, model: NeuronModel) -> np.ndarray:
+    """The currents in ``model.current_unit`` as a non-empty 1-d float array."""
+    to_si(currents, model.current_unit, f"currents for model {model.name!r}", scalar=False)
+    values = np.atleast_1d(np.asarray(currents / model.current_unit, dtype=float))
     if values.ndim != 1 or values.size == 0:
         raise ValueError(f"currents must be a non-empty 1-d array; got shape {values.shape}")
-    if not np.all(np.isfinite(values)):
-        raise ValueError(f"currents must be finite (no NaN or inf); got {currents!r}")
     return values
 
 
-def _check_args(duration, transient, trials, dt, target, rate_method, seed):
-    duration_s = _check_time(duration, "duration")
-    transient_s = _check_time(transient, "transient")
-    dt_s = _check_time(dt, "dt")
-    if duration_s <= 0:
-        raise ValueError(f"duration must be positive; got {duration!r}")
-    if not 0 <= transient_s < duration_s:
+def check_run(
+    *,
+    dt: Quantity,
+    duration: Quantity = DEFAULT_DURATION,
+    transient: Quantity = DEFAULT_TRANSIENT,
+    trials: int = 1,
+    target: str = "numpy",
+    rate_method: str = "auto",
+    seed: int | None = 0,
+) -> tuple[float, float, float]:
+    """Check the settings of an f-I run (as :func:`fi_curve` takes them) without running it.
+
+    Returns
+    -------
+    tuple of float
+        ``(duration_s, transient_s, dt_s)``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        One line naming the setting, the value given and what is expected.
+    """
+    duration_s = to_si(duration, second, "duration", positive=True)
+    transient_s = to_si(transient, second, "transient", nonnegative=True)
+    dt_s = to_si(dt, second, "dt", positive=True)
+    if transient_s >= duration_s:
+        raise ValueError(f"transient must be shorter than duration ({duration}); got {transient}")
+    if dt_s > duration_s - transient_s:
         raise ValueError(
-            f"transient must be >= 0 and shorter than duration ({duration!r}); got {transient!r}"
+            f"dt must be shorter than the measured window ({duration - transient}); got {dt}"
         )
-    if dt_s <= 0 or dt_s > (duration_s - transient_s):
-        raise ValueError(f"dt must be positive and shorter than the measured window; got {dt!r}")
-    if isinstance(trials, bool) or not isinstance(trials, int | np.integer) or trials < 1:
-        raise ValueError(f"trials must be an integer >= 1; got {trials!r}")
-    if target not in TARGETS:
-        raise ValueError(f"target must be one of {TARGETS}; got {target!r}")
-    if rate_method not in RATE_METHODS:
-        raise ValueError(f"rate_method must be one of {RATE_METHODS}; got {rate_method!r}")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
-        raise TypeError(f"seed must be an integer or None; got {seed!r}")
+    check_count("trials", trials)
+    check_target(target)
+    check_choice("rate_method", rate_method, RATE_METHODS)
+    check_seed(seed)
     return duration_s, transient_s, dt_s
 
 
@@ -266,32 +317,6 @@ def _build(model: NeuronModel, n: int, dt: Quantity) -> tuple[NeuronGroup, Spike
     return group, monitor
 
 
-@contextlib.contextmanager
-def _codegen_target(target: str) -> Iterator[None]:
-    """Set Brian2's runtime target for one run, then restore the user's preference."""
-    old = prefs.codegen.target
-    prefs.codegen.target = target
-    try:
-        yield
-    finally:
-        prefs.codegen.target = old
-
-
-@contextlib.contextmanager
-def _seeded(seed: int | None) -> Iterator[None]:
-    """Seed Brian2's generators; leave numpy's global random state as the caller had it.
-
-    ``seed=None`` draws a fresh seed from the operating system, so that unseeded runs differ
-    (restoring numpy's state alone would replay the same noise on every call).
-    """
-    state = np.random.get_state()  # noqa: NPY002 (Brian2's numpy target uses the legacy RNG)
-    brian_seed(int(seed) if seed is not None else int(np.random.SeedSequence().entropy % 2**31))
-    try:
-        yield
-    finally:
-        np.random.set_state(state)  # noqa: NPY002
-
-
 def _resolve_method(rate_method: str, model: NeuronModel) -> str:
     if rate_method == "auto":
         return "count" if model.stochastic else "isi"
@@ -302,8 +327,8 @@ def fi_curve(
     model: str | NeuronModel,
     currents: Quantity,
     *,
-    duration: Quantity = 1 * second,
-    transient: Quantity = 0.2 * second,
+    duration: Quantity = DEFAULT_DURATION,
+    transient: Quantity = DEFAULT_TRANSIENT,
     trials: int = 1,
     seed: int | None = 0,
     dt: Quantity | None = None,
@@ -335,8 +360,14 @@ def fi_curve(
     model = get_model(model)
     values = _check_currents(currents, model)
     dt = model.dt if dt is None else dt
-    duration_s, transient_s, dt_s = _check_args(
-        duration, transient, trials, dt, target, rate_method, seed
+    duration_s, transient_s, dt_s = check_run(
+        dt=dt,
+        duration=duration,
+        transient=transient,
+        trials=trials,
+        target=target,
+        rate_method=rate_method,
+        seed=seed,
     )
     method = _resolve_method(rate_method, model)
     if target == "cpp_standalone":
@@ -354,11 +385,11 @@ def fi_curve(
 
     start = time.perf_counter()
     n = len(values) * int(trials)
-    with _codegen_target(target), _seeded(seed):
+    with codegen_target(target), seeded(seed):
         group, monitor = _build(model, n, dt)
         group.I = np.repeat(values, trials) * model.current_unit
         net = Network(group, monitor)
-        net.run(duration_s * second, namespace={})
+        net.run(duration, namespace={})
         i, t = np.asarray(monitor.i[:]), np.asarray(monitor.t[:] / second)
     return _curve(
         model,
@@ -376,6 +407,56 @@ def fi_curve(
     )
 
 
+def fi_spike_trains(
+    model: str | NeuronModel,
+    currents: Quantity,
+    *,
+    duration: Quantity = DEFAULT_DURATION,
+    trials: int = 1,
+    seed: int | None = 0,
+    dt: Quantity | None = None,
+    target: str = "numpy",
+) -> list:
+    """The spike trains of an f-I run, one ``neo.SpikeTrain`` per current x trial.
+
+    The run of :func:`fi_curve` (one NeuronGroup, neuron ``k`` at current ``k // trials``,
+    trial ``k % trials``, the current on from t = 0; same seed, same spikes) with its spikes
+    kept: train ``k`` holds neuron ``k``'s spike times in s from ``t_start = 0`` to
+    ``t_stop = duration``, annotated with ``model``, ``current``, ``current_unit`` and
+    ``trial`` (and ``neuron``, see :meth:`PopulationActivity.to_neo`).
+
+    Parameters are those of :func:`fi_curve`; ``target`` is ``"numpy"`` or ``"cython"``.
+
+    Raises
+    ------
+    ImportError
+        Without neo: install ``neuroact[recordings]``.
+    """
+    model = get_model(model)
+    values = _check_currents(currents, model)
+    dt = model.dt if dt is None else dt
+    duration_s, _, _ = check_run(
+        dt=dt, duration=duration, transient=0 * second, trials=trials, target=target, seed=seed
+    )
+    if target == "cpp_standalone":
+        raise ValueError("target must be 'numpy' or 'cython' here; got 'cpp_standalone'")
+    n = len(values) * int(trials)
+    with codegen_target(target), seeded(seed):
+        group, monitor = _build(model, n, dt)
+        group.I = np.repeat(values, trials) * model.current_unit
+        Network(group, monitor).run(duration, namespace={})
+        i, t = np.asarray(monitor.i[:]), np.asarray(monitor.t[:] / second)
+    activity = PopulationActivity(i, t, n, duration_s, meta={"model": model.name})
+    return activity.to_neo(
+        annotations={
+            "model": [model.name] * n,
+            "current": np.repeat(values, trials),
+            "current_unit": [model.current_unit_name] * n,
+            "trial": np.tile(np.arange(int(trials)), len(values)),
+        }
+    )
+
+
 def _curve(
     model: NeuronModel,
     values,
@@ -390,9 +471,9 @@ def _curve(
     method,
     wall,
 ) -> FICurve:
-    """Spike statistics of one run, packed with its settings."""
+    """Spike statistics of one run, packed with its settings; warns of rates limited by dt."""
     stats = spike_statistics(i, t, len(values), trials, transient_s, duration_s, method)
-    return FICurve(
+    curve = FICurve(
         model=model.name,
         currents=values,
         current_unit=model.current_unit_name,
@@ -407,6 +488,19 @@ def _curve(
         wall_seconds=wall,
         **stats,
     )
+    limited = curve.dt_limited
+    if limited.any():
+        k = int(np.argmax(limited))
+        warnings.warn(
+            f"model {model.name!r} fires with intervals shorter than {MIN_STEPS_PER_ISI} time "
+            f"steps from {values[k]:g} {model.current_unit_name} on ({limited.sum()} of "
+            f"{limited.size} currents; {max(curve.rate[k], curve.first_rate[k]):.4g} Hz at dt = "
+            f"{to_column('dt_ms', dt_s * second):g} ms): these rates are limited by dt and "
+            "flagged in dt_limited; use a smaller dt or a refractory period",
+            UserWarning,
+            stacklevel=3,
+        )
+    return curve
 
 
 class StandaloneFICurve:
@@ -425,8 +519,8 @@ class StandaloneFICurve:
         model: str | NeuronModel,
         n_currents: int,
         *,
-        duration: Quantity = 1 * second,
-        transient: Quantity = 0.2 * second,
+        duration: Quantity = DEFAULT_DURATION,
+        transient: Quantity = DEFAULT_TRANSIENT,
         trials: int = 1,
         dt: Quantity | None = None,
         directory: str | os.PathLike | None = None,
@@ -434,18 +528,20 @@ class StandaloneFICurve:
         seed: int | None = 0,
         threads: int = 0,
     ):
-        from brian2 import set_device
-        from brian2.devices.device import get_device
-
         self.model = get_model(model)
         dt = self.model.dt if dt is None else dt
-        self.duration_s, self.transient_s, self.dt_s = _check_args(
-            duration, transient, trials, dt, "cpp_standalone", rate_method, seed
+        self.duration_s, self.transient_s, self.dt_s = check_run(
+            dt=dt,
+            duration=duration,
+            transient=transient,
+            trials=trials,
+            target="cpp_standalone",
+            rate_method=rate_method,
+            seed=seed,
         )
         self.seed = seed
-        if not isinstance(n_currents, int | np.integer) or n_currents < 1:
-            raise ValueError(f"n_currents must be an integer >= 1; got {n_currents!r}")
-        self.n_currents, self.trials = int(n_currents), int(trials)
+        self.n_currents, self.trials = check_count("n_currents", n_currents), int(trials)
+        check_count("threads", threads, minimum=0)
         self.rate_method = _resolve_method(rate_method, self.model)
         self._tmp = None
         if directory is None:
@@ -467,7 +563,7 @@ class StandaloneFICurve:
         self._group, self._monitor = _build(self.model, self.n_currents * self.trials, dt)
         self._group.I = 0 * self.model.current_unit  # overwritten by run_args
         self._net = Network(self._group, self._monitor)
-        self._net.run(self.duration_s * second, namespace={})
+        self._net.run(duration, namespace={})
         device.build(directory=str(self.directory), compile=True, run=False)
         self.build_seconds = time.perf_counter() - start
 
@@ -501,8 +597,6 @@ class StandaloneFICurve:
 
     def close(self) -> None:
         """Switch Brian2 back to the runtime device and remove a temporary build folder."""
-        from brian2.devices.device import reset_device
-
         reset_device()
         self._device.reinit()  # forget this build so a later standalone run starts clean
         if self._tmp is not None:

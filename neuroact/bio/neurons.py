@@ -31,6 +31,19 @@ Registered models (sources in each definition)
                    dimensionless input is read as a current density with C_m = 1 uF/cm2
                    (1 uA/cm2 / 1 uF/cm2 = 1 mV/ms, the model's unit), so I is in uA/cm2.
 ``izhikevich_ib``, ``izhikevich_ch``  intrinsically bursting and chattering (same source).
+
+Parameter checks
+----------------
+Each model states which parameters must be positive (time constants, capacitance, resistance,
+slope factors), non-negative (refractory period, noise amplitude, conductances), in [0, 1]
+(the bridge switch) and which must lie below which (reset below threshold). A model built or
+overridden with an impossible or non-finite value raises a one-line ``ValueError`` naming the
+model, the parameter and the value, before anything is simulated.
+
+See Also
+--------
+neuroact.bio.fi.fi_curve : simulate a model's f-I curve.
+neuroact.bio.theory : the analytic rates of the LIF models, read from their parameters.
 """
 
 from __future__ import annotations
@@ -41,9 +54,17 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from brian2 import Quantity, cm, mS, ms, mV, nA, nS, ohm, pF, uA, uF
-from brian2.units.fundamentalunits import get_dimensions
 
-__all__ = ["NeuronModel", "MODELS", "get_model", "model_names"]
+from neuroact.bio.units import check_choice, show, to_si
+
+__all__ = ["NeuronModel", "MODELS", "RULES", "get_model", "model_names"]
+
+# The rules a parameter can be given, each a test on its SI magnitude.
+RULES = {
+    "> 0": lambda v: v > 0,
+    ">= 0": lambda v: v >= 0,
+    "in [0, 1]": lambda v: 0 <= v <= 1,
+}
 
 
 @dataclass(frozen=True)
@@ -67,6 +88,9 @@ class NeuronModel:
     source : the reference the parameters come from.
     every_step : Brian2 code run at the start of every time step, before the state update
         (e.g. remember the previous voltage); empty for none.
+    rules : parameter name -> ``"> 0"``, ``">= 0"`` or ``"in [0, 1]"`` (see ``RULES``).
+    ordered : pairs ``(low, high)`` of parameters where ``low`` must lie below ``high``
+        (reset below threshold).
     """
 
     name: str
@@ -84,11 +108,36 @@ class NeuronModel:
     adapting: bool = False
     source: str = ""
     every_step: str = ""
+    rules: Mapping[str, str] = field(default_factory=dict)
+    ordered: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         # Read-only views so a shared registry entry cannot be modified by accident.
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
         object.__setattr__(self, "init", MappingProxyType(dict(self.init)))
+        object.__setattr__(self, "rules", MappingProxyType(dict(self.rules)))
+        self._check()
+
+    def _check(self) -> None:
+        """Every parameter finite and within its rule; the ordered pairs in order."""
+        what = f"model {self.name!r}"
+        si = {}
+        for key, value in self.params.items():
+            si[key] = to_si(value, value, f"parameter {key} of {what}")
+        for key, rule in self.rules.items():
+            if key not in si:
+                raise ValueError(f"rules of {what} name an unknown parameter {key!r}")
+            if not RULES[check_choice(f"rule of parameter {key}", rule, RULES)](si[key]):
+                raise ValueError(
+                    f"parameter {key} of {what} must be {rule}; got {show(self.params[key])}"
+                )
+        for low, high in self.ordered:
+            if not si[low] < si[high]:
+                raise ValueError(
+                    f"parameters {low} and {high} of {what}: {low} must lie below {high}; got "
+                    f"{low} = {show(self.params[low])}, {high} = {show(self.params[high])}"
+                )
+        to_si(self.dt, "second", f"dt of {what}", positive=True)
 
     def with_params(self, **overrides: Quantity | float) -> NeuronModel:
         """A copy with parameters replaced; names must exist and dimensions must match.
@@ -103,11 +152,7 @@ class NeuronModel:
                     f"unknown parameter {key!r} for model {self.name!r}; "
                     f"expected one of {sorted(params)}"
                 )
-            if get_dimensions(value) != get_dimensions(params[key]):
-                raise TypeError(
-                    f"parameter {key!r} of model {self.name!r} must have the units of "
-                    f"{params[key]!r}; got {value!r}"
-                )
+            to_si(value, params[key], f"parameter {key} of model {self.name!r}")
             params[key] = value
         return dataclasses.replace(self, name=new_name, params=params)
 
@@ -125,6 +170,7 @@ _LIF_PARAMS = {
     "R_m": 10e6 * ohm,
     "t_ref": 2 * ms,
 }
+_LIF_RULES = {"tau_m": "> 0", "R_m": "> 0", "t_ref": ">= 0"}
 
 LIF = NeuronModel(
     name="lif",
@@ -140,7 +186,8 @@ LIF = NeuronModel(
     current_unit_name="nA",
     method="exact",
     init={"v": "E_L"},
-    dt=0.01 * ms,
+    rules=_LIF_RULES,
+    ordered=(("V_reset", "V_th"),),
     source="Dayan P, Abbott LF (2001) Theoretical Neuroscience, ch. 5.4",
 )
 
@@ -169,7 +216,8 @@ NOISY_LIF = NeuronModel(
     current_unit_name="nA",
     method="euler",
     init={"v": "E_L", "v_prev": "E_L"},
-    dt=0.01 * ms,
+    rules={**_LIF_RULES, "sigma": ">= 0", "bridge": "in [0, 1]"},
+    ordered=(("V_reset", "V_th"),),
     stochastic=True,
     source="Dayan & Abbott 2001 ch. 5; diffusion approximation as in Brunel 2000",
 )
@@ -213,7 +261,7 @@ HH = NeuronModel(
         "h": "alpha_h/(alpha_h + beta_h)",
         "n": "alpha_n/(alpha_n + beta_n)",
     },
-    dt=0.01 * ms,
+    rules={"C_m": "> 0", "g_Na": ">= 0", "g_K": ">= 0", "g_L": ">= 0"},
     source="Hodgkin AL, Huxley AF (1952) J Physiol 117:500-544; Dayan & Abbott 2001 ch. 5.6",
 )
 
@@ -243,7 +291,8 @@ ADEX = NeuronModel(
     current_unit_name="nA",
     method="euler",
     init={"v": "E_L", "w": 0 * nA},
-    dt=0.01 * ms,
+    rules={"C": "> 0", "g_L": "> 0", "Delta_T": "> 0", "tau_w": "> 0"},
+    ordered=(("V_r", "V_peak"), ("V_T", "V_peak")),
     adapting=True,
     source="Brette R, Gerstner W (2005) J Neurophysiol 94:3637-3642, Table 1 (regular spiking)",
 )
@@ -269,7 +318,8 @@ def _izhikevich(
         current_unit_name="uA/cm2",
         method="euler",
         init={"v": -65 * mV, "u": "b*v"},
-        dt=0.01 * ms,
+        rules={"a": "> 0", "C_m": "> 0"},
+        ordered=(("c", "v_peak"),),
         adapting=adapting,
         source=f"Izhikevich EM (2003) IEEE Trans Neural Netw 14:1569-1572 ({kind})",
     )

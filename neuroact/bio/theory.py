@@ -1,100 +1,107 @@
-"""Analytic oracles for the leaky integrate-and-fire neuron: the deterministic rate and Siegert.
+"""Analytic oracles of the leaky integrate-and-fire neuron: deterministic, noisy, in a network.
 
 Public API
 ----------
-``lif_rate(current, *, R_m, tau_m, E_L, V_reset, V_th, t_ref)``
+``lif_rate(current, *, model, R_m, tau_m, E_L, V_reset, V_th, t_ref)``
     Firing rate of the deterministic LIF driven by a constant current.
-``siegert_rate(mu, sigma, *, tau_m, E_L, V_reset, V_th, t_ref)``
+``siegert_rate(mu, sigma, *, model, tau_m, E_L, V_reset, V_th, t_ref)``
     Mean firing rate of the LIF driven by white noise (diffusion approximation).
+``mean_field_rate(cfg)``
+    Self-consistent rate of a Brunel (2000) network (:class:`~neuroact.bio.network.BrunelConfig`)
+    in the diffusion approximation.
 
-Both are vectorised over their first arguments (and broadcast ``mu`` against ``sigma``).
+The first two are vectorised over their first arguments (``siegert_rate`` broadcasts ``mu``
+against ``sigma``).
 
-Units
------
-Every argument accepts either a Brian2 quantity (``2*nA``, ``10*ms``) or a plain float in SI
-units (ampere, ohm, second, volt). Quantities are checked: a wrong dimension raises
-``TypeError`` naming the argument. The result is always a plain ``numpy`` float array of rates
-in Hz (same shape as the broadcast input), which is what tables store (``rate_Hz``) and what the
-comparison layer fits. Defaults are Dayan & Abbott's (2001, ch. 5) parameters:
-E_L = V_reset = -65 mV, V_th = -50 mV, tau_m = 10 ms, R_m = 10 MOhm, t_ref = 2 ms
-(threshold current (V_th - E_L) / R_m = 1.5 nA).
+Units and parameters
+--------------------
+Every argument accepts a Brian2 quantity (``2*nA``, ``10*ms``) or a plain float in SI units
+(ampere, ohm, second, volt), checked by :func:`neuroact.bio.units.to_si`: a wrong dimension
+raises ``TypeError``, NaN or inf ``ValueError``, naming the argument. The result is a plain
+numpy float array of rates in Hz (the broadcast shape of the input), which is what tables
+store (``rate_Hz``) and what the comparison layer fits.
+
+The LIF parameters are read from ``model`` (default: the registry's ``"lif"``, Dayan & Abbott
+2001 ch. 5: E_L = V_reset = -65 mV, V_th = -50 mV, tau_m = 10 ms, R_m = 10 MOhm, t_ref = 2 ms,
+threshold current (V_th - E_L) / R_m = 1.5 nA), so the oracle and the simulation use one set of
+numbers; a keyword overrides one of them and is checked by the model's own rules (tau_m > 0,
+V_reset below V_th, ...).
+
+See Also
+--------
+neuroact.bio.neurons : the simulated models (``"lif"``, ``"noisy_lif"``).
+neuroact.bio.fi.fi_curve : the simulated f-I curve these oracles check.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
-from brian2 import Quantity, amp, ms, mV, ohm, second, volt
-from brian2.units.fundamentalunits import DIMENSIONLESS, get_dimensions
-from scipy import integrate, special
+from brian2 import Quantity, mV
+from brian2.units.fundamentalunits import get_dimensions
+from scipy import integrate, optimize, special
 
-__all__ = ["lif_rate", "siegert_rate", "as_si"]
+from neuroact.bio.neurons import NeuronModel, get_model
+from neuroact.bio.units import check_number, to_si
 
-_DEFAULTS = {
-    "R_m": 10e6 * ohm,
-    "tau_m": 10 * ms,
-    "E_L": -65 * mV,
-    "V_reset": -65 * mV,
-    "V_th": -50 * mV,
-    "t_ref": 2 * ms,
-}
+if TYPE_CHECKING:  # the network module builds on this one; only the type is needed here
+    from neuroact.bio.network import BrunelConfig
+
+__all__ = ["LIF_PARAMETERS", "lif_parameters", "lif_rate", "mean_field_rate", "siegert_rate"]
+
+LIF_PARAMETERS = ("R_m", "tau_m", "E_L", "V_reset", "V_th", "t_ref")
 
 
-def as_si(value, unit: Quantity, name: str) -> np.ndarray:
-    """``value`` as a float array in the SI unit of ``unit``, checking its dimensions.
+def lif_parameters(model: str | NeuronModel = "lif", **overrides: Any) -> dict[str, float]:
+    """The LIF parameters of ``model`` in SI units, with ``overrides`` (None: keep the model's).
 
-    Plain numbers are taken to be SI already; quantities must have ``unit``'s dimensions.
+    Overrides are quantities or SI floats; they are applied with
+    :meth:`NeuronModel.with_params`, so an impossible value (tau_m <= 0, V_th not above
+    V_reset, ...) raises the model's one-line ``ValueError``.
     """
-    if isinstance(value, Quantity):
-        dim = get_dimensions(value)
-        if dim is DIMENSIONLESS and get_dimensions(unit) is not DIMENSIONLESS:
-            return np.asarray(value, dtype=float)
-        if dim != get_dimensions(unit):
-            raise TypeError(
-                f"{name} must be in units of {unit!r} (dimensions {get_dimensions(unit)}); "
-                f"got {value!r}"
-            )
-        return np.asarray(value, dtype=float)  # quantities store SI values
-    try:
-        return np.asarray(value, dtype=float)
-    except (TypeError, ValueError) as err:
-        raise TypeError(
-            f"{name} must be a number, an array or a Brian2 quantity; got {value!r}"
-        ) from err
-
-
-def _params(overrides: dict) -> dict[str, float]:
-    units = {
-        "R_m": ohm,
-        "tau_m": second,
-        "E_L": volt,
-        "V_reset": volt,
-        "V_th": volt,
-        "t_ref": second,
-    }
-    out = {}
-    for key, default in _DEFAULTS.items():
-        value = overrides.get(key)
-        out[key] = float(as_si(default if value is None else value, units[key], key))
-    if out["tau_m"] <= 0:
-        raise ValueError(f"tau_m must be positive; got {out['tau_m']} s")
-    if out["t_ref"] < 0:
-        raise ValueError(f"t_ref must be >= 0; got {out['t_ref']} s")
-    if out["V_th"] <= out["V_reset"]:
+    model = get_model(model)
+    missing = [k for k in LIF_PARAMETERS if k not in model.params]
+    if missing:
         raise ValueError(
-            f"V_th must lie above V_reset; got V_th={out['V_th']}, V_reset={out['V_reset']}"
+            f"model must be a leaky integrate-and-fire model with parameters {LIF_PARAMETERS}; "
+            f"model {model.name!r} lacks {missing}"
         )
-    return out
+    given = {}
+    for key, value in overrides.items():
+        if value is None:
+            continue
+        if key not in LIF_PARAMETERS:
+            raise TypeError(f"unknown LIF parameter {key!r}; expected one of {LIF_PARAMETERS}")
+        like = model.params[key]
+        si = to_si(value, like, key, plain_si=True)
+        given[key] = Quantity(si, dim=get_dimensions(like))
+    if given:
+        model = model.with_params(**given)
+    return {key: float(model.params[key]) for key in LIF_PARAMETERS}
+
+
+def _lif_rate_si(drive: np.ndarray, p: dict[str, float]) -> np.ndarray:
+    """The LIF rate (Hz) for ``drive = R_m I`` in volts (an array), parameters in SI."""
+    above = drive > p["V_th"] - p["E_L"]
+    rate = np.zeros(np.shape(drive))
+    d = np.where(above, drive, np.inf)  # avoid log of negatives where there is no firing
+    with np.errstate(divide="ignore", invalid="ignore"):
+        climb = p["tau_m"] * np.log((d + p["E_L"] - p["V_reset"]) / (d + p["E_L"] - p["V_th"]))
+    rate[above] = 1.0 / (p["t_ref"] + climb[above])
+    return rate
 
 
 def lif_rate(
-    current,
+    current: Any,
     *,
-    R_m=None,
-    tau_m=None,
-    E_L=None,
-    V_reset=None,
-    V_th=None,
-    t_ref=None,
+    model: str | NeuronModel = "lif",
+    R_m: Any = None,
+    tau_m: Any = None,
+    E_L: Any = None,
+    V_reset: Any = None,
+    V_th: Any = None,
+    t_ref: Any = None,
 ) -> np.ndarray:
     """Firing rate (Hz) of the deterministic leaky integrate-and-fire neuron.
 
@@ -107,26 +114,25 @@ def lif_rate(
 
     Parameters
     ----------
-    current : input current (Brian2 quantity in amp, or float array in A).
-    R_m, tau_m, E_L, V_reset, V_th, t_ref : model parameters (quantities or SI floats);
-        None uses Dayan & Abbott's values (module docstring).
+    current : input current (Brian2 quantity in amp, or float array in A); finite.
+    model : the LIF-type model whose parameters are used (name or ``NeuronModel``).
+    R_m, tau_m, E_L, V_reset, V_th, t_ref : overrides of the model's parameters (quantities or
+        SI floats); None keeps the model's.
 
     Returns
     -------
-    Float array of rates in Hz, the shape of ``current``.
+    numpy.ndarray
+        Rates in Hz, the shape of ``current``.
+
+    See Also
+    --------
+    siegert_rate : the same neuron with white-noise input.
     """
-    p = _params(
-        {"R_m": R_m, "tau_m": tau_m, "E_L": E_L, "V_reset": V_reset, "V_th": V_th, "t_ref": t_ref}
+    p = lif_parameters(
+        model, R_m=R_m, tau_m=tau_m, E_L=E_L, V_reset=V_reset, V_th=V_th, t_ref=t_ref
     )
-    drive = p["R_m"] * as_si(current, amp, "current")  # volts above E_L at steady state
-    above = drive > p["V_th"] - p["E_L"]
-    rate = np.zeros(np.shape(drive))
-    d = np.where(above, drive, np.inf)  # avoid log of negatives where there is no firing
-    with np.errstate(divide="ignore", invalid="ignore"):
-        climb = p["tau_m"] * np.log((d + p["E_L"] - p["V_reset"]) / (d + p["E_L"] - p["V_th"]))
-        climb = np.where(np.isfinite(d), climb, 0.0)  # infinite drive: the climb takes no time
-    rate[above] = 1.0 / (p["t_ref"] + climb[above])
-    return rate
+    current_a = to_si(current, "amp", "current", scalar=False, plain_si=True)
+    return _lif_rate_si(p["R_m"] * current_a, p)
 
 
 def _siegert_integral(lower: float, upper: float) -> float:
@@ -138,15 +144,26 @@ def _siegert_integral(lower: float, upper: float) -> float:
     return value
 
 
+def _siegert_si(mu: float, sigma: float, p: dict[str, float]) -> float:
+    """The Siegert rate (Hz) for one ``mu``, ``sigma`` in volts, parameters in SI."""
+    if sigma == 0.0:
+        return float(_lif_rate_si(np.asarray(mu), p))
+    lower = (p["V_reset"] - p["E_L"] - mu) / sigma
+    upper = (p["V_th"] - p["E_L"] - mu) / sigma
+    integral = _siegert_integral(lower, upper)
+    return 1.0 / (p["t_ref"] + p["tau_m"] * np.sqrt(np.pi) * integral)
+
+
 def siegert_rate(
-    mu,
-    sigma,
+    mu: Any,
+    sigma: Any,
     *,
-    tau_m=None,
-    E_L=None,
-    V_reset=None,
-    V_th=None,
-    t_ref=None,
+    model: str | NeuronModel = "lif",
+    tau_m: Any = None,
+    E_L: Any = None,
+    V_reset: Any = None,
+    V_th: Any = None,
+    t_ref: Any = None,
 ) -> np.ndarray:
     """Mean firing rate (Hz) of the leaky integrate-and-fire neuron with white-noise input.
 
@@ -158,42 +175,81 @@ def siegert_rate(
         y_r = (V_reset - E_L - mu) / sigma,  y_th = (V_th - E_L - mu) / sigma,
 
     with ``erfcx(-s) = exp(s^2) (1 + erf(s))``. ``mu = R_m I`` is the mean drive in volts. For
-    sigma = 0 it reduces to :func:`lif_rate` (with R_m I = mu), which is used there.
+    sigma = 0 it is the deterministic rate of :func:`lif_rate` (with R_m I = mu).
 
     A time-stepped simulation fires slightly less (the discrete-time threshold-crossing bias,
     an effective threshold shift of about 1.03 sigma sqrt(dt / tau_m); Brunel & Hakim 1999):
-    about 1-2.5% at dt = 0.01 ms.
+    about 1-2.5% at dt = 0.01 ms without the Brownian-bridge test of the ``noisy_lif`` model.
 
     Parameters
     ----------
-    mu : mean drive (volts, quantity or SI float array).
+    mu : mean drive (volts, quantity or SI float array); finite.
     sigma : noise amplitude (volts, quantity or float array, >= 0); broadcast against ``mu``.
-    tau_m, E_L, V_reset, V_th, t_ref : LIF parameters (see :func:`lif_rate`).
+    model, tau_m, E_L, V_reset, V_th, t_ref : the LIF parameters (see :func:`lif_rate`).
 
     Returns
     -------
-    Float array of rates in Hz, the broadcast shape of ``mu`` and ``sigma``.
+    numpy.ndarray
+        Rates in Hz, the broadcast shape of ``mu`` and ``sigma``.
+
+    See Also
+    --------
+    lif_rate, mean_field_rate
     """
-    p = _params({"tau_m": tau_m, "E_L": E_L, "V_reset": V_reset, "V_th": V_th, "t_ref": t_ref})
-    mu_v, sigma_v = np.broadcast_arrays(as_si(mu, volt, "mu"), as_si(sigma, volt, "sigma"))
-    if np.any(sigma_v < 0) or np.any(~np.isfinite(sigma_v)):
-        raise ValueError(f"sigma must be finite and >= 0; got {sigma!r}")
+    p = lif_parameters(model, tau_m=tau_m, E_L=E_L, V_reset=V_reset, V_th=V_th, t_ref=t_ref)
+    mu_v = to_si(mu, "volt", "mu", scalar=False, plain_si=True)
+    sigma_v = to_si(sigma, "volt", "sigma", scalar=False, plain_si=True, nonnegative=True)
+    mu_v, sigma_v = np.broadcast_arrays(mu_v, sigma_v)
     rate = np.zeros(mu_v.shape)
     for idx in np.ndindex(mu_v.shape):
-        m, s = float(mu_v[idx]), float(sigma_v[idx])
-        if s == 0.0:
-            rate[idx] = lif_rate(
-                m,
-                R_m=1.0,
-                tau_m=p["tau_m"],
-                E_L=p["E_L"],
-                V_reset=p["V_reset"],
-                V_th=p["V_th"],
-                t_ref=p["t_ref"],
-            )
-            continue
-        lower = (p["V_reset"] - p["E_L"] - m) / s
-        upper = (p["V_th"] - p["E_L"] - m) / s
-        integral = _siegert_integral(lower, upper)
-        rate[idx] = 1.0 / (p["t_ref"] + p["tau_m"] * np.sqrt(np.pi) * integral)
+        rate[idx] = _siegert_si(float(mu_v[idx]), float(sigma_v[idx]), p)
     return rate
+
+
+def mean_field_rate(cfg: BrunelConfig, *, max_rate_hz: float = 500.0) -> float:
+    """Self-consistent stationary rate (Hz) of a Brunel network in the diffusion approximation.
+
+    Brunel (2000), eqs. 4-5 and 21: solve ``nu = phi(mu(nu), sigma(nu))`` with the Siegert rate
+    ``phi`` (:func:`siegert_rate`, membrane potential measured from rest) and
+
+        mu = C_E J tau (nu_ext + nu (1 - g gamma)),
+        sigma^2 = C_E J^2 tau (nu_ext + nu (1 + g^2 gamma)),   gamma = C_I / C_E,
+
+    for the homogeneous network (heterogeneity ignored). The lowest root is returned (bisection
+    on ``phi(nu) - nu``); the simulated rate is usually a little lower (finite J and dt, delays).
+
+    Parameters
+    ----------
+    cfg : :class:`neuroact.bio.network.BrunelConfig`.
+    max_rate_hz : upper end of the search for a root (> 0).
+
+    Returns
+    -------
+    float
+        The rate in Hz; 0 when the network is silent, NaN when no root lies below
+        ``max_rate_hz``.
+    """
+    max_rate_hz = check_number("max_rate_hz", max_rate_hz, positive=True)
+    # Brunel's potentials are measured from rest (E_L = 0); R_m is not used
+    p = lif_parameters(
+        tau_m=cfg.tau, E_L=0 * mV, V_reset=cfg.v_reset, V_th=cfg.theta, t_ref=cfg.t_ref
+    )
+    J, tau = float(cfg.J_eff), float(cfg.tau)
+    ce, gamma = cfg.c_exc, cfg.c_inh / cfg.c_exc
+    nu_ext = float(cfg.nu_ext)
+
+    def excess(nu: float) -> float:
+        mu = ce * J * tau * (nu_ext + nu * (1 - cfg.g * gamma))
+        sigma = np.sqrt(ce * J**2 * tau * (nu_ext + nu * (1 + cfg.g**2 * gamma)))
+        return _siegert_si(float(mu), float(sigma), p) - nu
+
+    if excess(0.0) <= 0:
+        return 0.0
+    grid = np.geomspace(1e-9, max_rate_hz, 120)
+    vals = [excess(x) for x in grid]
+    if vals[0] <= 0:
+        return float(optimize.brentq(excess, 0.0, grid[0]))
+    for lo, hi, flo, fhi in zip(grid[:-1], grid[1:], vals[:-1], vals[1:], strict=True):
+        if flo > 0 >= fhi:
+            return float(optimize.brentq(excess, lo, hi, xtol=1e-6))
+    return float("nan")

@@ -1,34 +1,33 @@
-"""Activation functions built from fitted f-I curves (PyTorch), for training the ANNs with them.
+"""Activation units shaped by a fitted f-I curve: their parameters, from curve fits.
 
-Two units, both registered into the ann activation registry by :func:`register_bio_activations`:
+The units themselves are built-in activations of :mod:`neuroact.ann.activations`; this module
+turns a fit of :mod:`neuroact.compare.fit` into the ``activation`` and ``activation_params`` of
+a :class:`~neuroact.ann.train.TrainConfig`, so that a network with a biological unit is built in
+any process from its configuration alone::
 
-``soft_lif`` -- the LIF rate curve, smoothed as in Hunsberger & Eliasmith (2015, "Spiking deep
-networks with LIF neurons", arXiv:1510.08829). The LIF rate for input current j in units of the
-threshold current (j = I / I_th) is::
+    fit = fit_curve(current_nA, rate_Hz, "lif")
+    config = TrainConfig(**soft_lif_activation(fit), dataset="mnist-subset")
 
-    r(j) = 1 / (t_ref + tau * ln(1 + 1 / (j - 1)))   for j > 1, else 0,
+soft-LIF (Hunsberger & Eliasmith 2015)
+    The ``lif`` family r = 1 / (t_ref + tau ln(I / (I - I_th))) rewritten for the input
+    j = I / I_th: r(j) = 1 / (t_ref + tau ln(1 + 1 / (j - 1))), with the threshold smoothed
+    (:class:`neuroact.ann.activations.SoftLIF`). The fitted ``tau`` and ``t_ref`` set the
+    curve's shape (only their ratio matters after normalisation), ``gamma`` the smoothing.
+softplus with a biological corner
+    The ``softplus`` family r = (g / beta) ln(1 + exp(beta (I - theta))). With
+    I = theta + x I_scale (x in units of ``I_scale``, by default the fitted threshold theta) and
+    the output divided by g I_scale it is the ann ``softplus`` unit
+    f(x) = ln(1 + exp(b x)) / b with sharpness b = beta I_scale: the biological curve fixes how
+    sharp the rectifier's corner is.
 
-(the ``lif`` family of :mod:`neuroact.compare.curves` rewritten: ln(I/(I - I_th)) =
-ln(1 + 1/(j - 1))). Its slope is infinite at threshold, which stops gradient descent;
-Hunsberger & Eliasmith replace max(j - 1, 0) by the smooth
-rho(j - 1) = gamma ln(1 + e^{(j-1)/gamma})::
+References
+----------
+Hunsberger E, Eliasmith C (2015) Spiking deep networks with LIF neurons. arXiv:1510.08829.
 
-    r_soft(j) = 1 / (t_ref + tau * ln(1 + 1 / rho(j - 1))).
-
-The network's pre-activation x is the current above threshold in units of I_th (j = 1 + x, so
-the threshold sits at x = 0 like ReLU's), and the output is divided by the unsmoothed rate at
-twice threshold, r(2) = 1 / (t_ref + tau ln 2), so that f(1) ~ 1 as for ReLU. The shape is set by
-t_ref / tau (saturation at (t_ref + tau ln 2) / t_ref) and the smoothing gamma; tau and t_ref
-come from a fit of the ``lif`` family to a simulated or measured f-I curve.
-
-``bio_softplus`` -- the softplus family fitted to an f-I curve,
-r = (g / beta) ln(1 + exp(beta (I - theta))). With I = theta + x * I_scale (x in units of
-``I_scale``, by default the fitted threshold theta) and the output divided by g * I_scale, it is
-f(x) = ln(1 + exp(b x)) / b with sharpness b = beta * I_scale: the biological curve fixes how
-sharp the rectifier's corner is.
-
-``ln(rho)`` is evaluated as ``x/gamma + ln(gamma)`` far below threshold, so neither the value nor
-the gradient underflows (rho would be 0 in float32 below about -87 gamma).
+See Also
+--------
+neuroact.ann.activations.SoftLIF : the soft-LIF unit.
+neuroact.compare.curves : the ``lif`` and ``softplus`` families.
 """
 
 from __future__ import annotations
@@ -36,20 +35,17 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-import torch
-import torch.nn.functional as F
-from torch import nn
-
 __all__ = [
-    "SoftLIF",
-    "BioSoftplus",
     "soft_lif_params",
     "softplus_sharpness",
-    "register_bio_activations",
+    "soft_lif_activation",
+    "softplus_activation",
 ]
 
 
 def _positive(name: str, value) -> float:
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be a number; got {value!r}")
     try:
         v = float(value)
     except (TypeError, ValueError):
@@ -59,127 +55,72 @@ def _positive(name: str, value) -> float:
     return v
 
 
-class SoftLIF(nn.Module):
-    """Soft-LIF rate curve of Hunsberger & Eliasmith (2015), normalised (module docstring).
-
-    Parameters
-    ----------
-    tau, t_ref
-        Membrane time constant and refractory period (s; only their ratio sets the shape).
-    gamma
-        Smoothing of the threshold (in units of I_th); gamma -> 0 gives the LIF curve.
-    normalise
-        Divide by r(2) = 1 / (t_ref + tau ln 2) so that f(1) ~ 1 (else output in Hz).
-    """
-
-    def __init__(
-        self, tau: float = 0.01, t_ref: float = 0.002, gamma: float = 0.05, normalise: bool = True
-    ):
-        super().__init__()
-        self.tau = _positive("tau", tau)
-        self.t_ref = float(t_ref)
-        if not (math.isfinite(self.t_ref) and self.t_ref >= 0):
-            raise ValueError(f"t_ref must be a finite number >= 0; got {t_ref!r}")
-        self.gamma = _positive("gamma", gamma)
-        self.normalise = bool(normalise)
-        self.scale = (self.t_ref + self.tau * math.log(2.0)) if normalise else 1.0
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        z = x / self.gamma
-        # ln(rho) with rho = gamma * softplus(z); softplus(z) ~ e^z far below threshold
-        log_rho = math.log(self.gamma) + torch.where(
-            z < -15.0, z, torch.log(F.softplus(torch.clamp(z, min=-15.0)))
-        )
-        # ln(1 + 1/rho) = softplus(-ln rho), stable for both tiny and huge rho
-        period = self.t_ref + self.tau * F.softplus(-log_rho)
-        return self.scale / period
-
-    def extra_repr(self) -> str:
-        return f"tau={self.tau:g}, t_ref={self.t_ref:g}, gamma={self.gamma:g}"
-
-
-class BioSoftplus(nn.Module):
-    """f(x) = ln(1 + exp(b x)) / b with a sharpness b from a fitted f-I curve (see module)."""
-
-    def __init__(self, sharpness: float = 1.0):
-        super().__init__()
-        self.sharpness = _positive("sharpness", sharpness)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.softplus(x, beta=self.sharpness, threshold=20.0)
-
-    def extra_repr(self) -> str:
-        return f"sharpness={self.sharpness:g}"
-
-
-def _params_of(fit) -> Mapping[str, float]:
+def _params_of(fit, needed: tuple[str, ...]) -> Mapping[str, float]:
+    """The parameter mapping of a FitResult (or of a plain mapping), checked for ``needed``."""
+    if getattr(fit, "success", True) is False:
+        raise ValueError(f"fit is a failed fit and has no usable parameters: {fit.message}")
     params = getattr(fit, "params", fit)
     if not isinstance(params, Mapping):
         raise TypeError(f"fit must be a FitResult or a mapping of parameters; got {fit!r}")
-    if getattr(fit, "success", True) is False:
-        raise ValueError(f"cannot build an activation from a failed fit: {fit.message}")
+    missing = [p for p in needed if p not in params]
+    if missing:
+        raise ValueError(f"fit lacks the parameters {missing}; got {sorted(params)}")
     return params
 
 
 def soft_lif_params(lif_fit, gamma: float = 0.05) -> dict[str, float]:
-    """``SoftLIF`` keyword parameters from a ``lif``-family fit (FitResult or dict)."""
-    p = _params_of(lif_fit)
-    return {"tau": float(p["tau"]), "t_ref": float(p["t_ref"]), "gamma": float(gamma)}
+    """``SoftLIF`` parameters ``tau``, ``t_ref`` (s) and ``gamma`` from a ``lif``-family fit.
+
+    Parameters
+    ----------
+    lif_fit
+        A :class:`~neuroact.compare.fit.FitResult` of the ``lif`` family, or a mapping with
+        ``tau`` and ``t_ref`` in seconds.
+    gamma
+        Smoothing of the threshold, in units of the threshold current.
+
+    See Also
+    --------
+    soft_lif_activation : the same as ``TrainConfig`` fields.
+    """
+    p = _params_of(lif_fit, ("tau", "t_ref"))
+    return {
+        "tau": _positive("tau", p["tau"]),
+        "t_ref": float(p["t_ref"]),
+        "gamma": _positive("gamma", gamma),
+    }
 
 
 def softplus_sharpness(softplus_fit, current_scale: float | None = None) -> float:
-    """Sharpness b = beta * I_scale of a ``softplus``-family fit (I_scale default: |theta|)."""
-    p = _params_of(softplus_fit)
-    scale = abs(float(p["theta"])) if current_scale is None else float(current_scale)
+    """Sharpness b = beta * I_scale of a ``softplus``-family fit (module docstring).
+
+    Parameters
+    ----------
+    softplus_fit
+        A :class:`~neuroact.compare.fit.FitResult` of the ``softplus`` family, or a mapping
+        with ``beta`` and (unless ``current_scale`` is given) ``theta``.
+    current_scale
+        I_scale, the current that one unit of the network's input stands for, in the fit's
+        current unit (default: the fitted threshold ``|theta|``).
+    """
+    p = _params_of(softplus_fit, ("beta",) if current_scale is not None else ("beta", "theta"))
+    scale = abs(float(p["theta"])) if current_scale is None else current_scale
     return _positive("beta * current_scale", float(p["beta"]) * _positive("current_scale", scale))
 
 
-def register_bio_activations(
-    lif_fit=None,
-    softplus_fit=None,
-    *,
-    gamma: float = 0.05,
-    current_scale: float | None = None,
-    overwrite: bool = True,
-) -> list[str]:
-    """Register ``soft_lif`` and/or ``bio_softplus`` in the ann registry with fitted defaults.
+def soft_lif_activation(lif_fit, gamma: float = 0.05) -> dict:
+    """``{"activation": "soft_lif", "activation_params": {...}}`` from a ``lif``-family fit.
 
-    Their factories take the fitted values as defaults, so ``make_activation("soft_lif")``
-    builds the fitted unit and ``make_activation("soft_lif", gamma=0.1)`` overrides one.
-    Returns the names registered.
+    Unpack it into :class:`~neuroact.ann.train.TrainConfig` (``TrainConfig(**unit, ...)``);
+    ``make_activation(unit["activation"], **unit["activation_params"])`` builds the module.
     """
-    from neuroact.ann.activations import register_activation
+    return {"activation": "soft_lif", "activation_params": soft_lif_params(lif_fit, gamma)}
 
-    names = []
-    if lif_fit is not None:
-        defaults = soft_lif_params(lif_fit, gamma)
 
-        def soft_lif_factory(**params) -> nn.Module:
-            return SoftLIF(**(defaults | params))
+def softplus_activation(softplus_fit, current_scale: float | None = None) -> dict:
+    """``{"activation": "softplus", "activation_params": {"beta": b}}`` from a softplus fit.
 
-        register_activation(
-            "soft_lif",
-            soft_lif_factory,
-            exact_zeros=False,
-            description=(
-                "soft-LIF (Hunsberger & Eliasmith 2015) from a fitted LIF f-I curve: "
-                f"tau={defaults['tau']:.4g} s, t_ref={defaults['t_ref']:.4g} s, gamma={gamma:g}"
-            ),
-            overwrite=overwrite,
-        )
-        names.append("soft_lif")
-    if softplus_fit is not None:
-        b = softplus_sharpness(softplus_fit, current_scale)
-
-        def bio_softplus_factory(sharpness: float = b) -> nn.Module:
-            return BioSoftplus(sharpness)
-
-        register_activation(
-            "bio_softplus",
-            bio_softplus_factory,
-            exact_zeros=False,
-            description=f"softplus with the sharpness of a fitted f-I curve: b={b:.4g}",
-            overwrite=overwrite,
-        )
-        names.append("bio_softplus")
-    return names
+    ``b`` is :func:`softplus_sharpness`: the ann softplus unit with the fitted curve's corner.
+    """
+    b = softplus_sharpness(softplus_fit, current_scale)
+    return {"activation": "softplus", "activation_params": {"beta": b}}

@@ -9,16 +9,19 @@ A *family* is a parametric rate curve r(I; p) with
 - ``starts(I, r)``: one or more initial guesses, best first, from the data;
 - optionally ``jac``: the analytic Jacobian (otherwise finite differences are used).
 
-Families in the registry (``FAMILIES``; add one with :func:`register_family`):
+Families in the registry (``FAMILIES``; add one with :func:`register_family`), under the
+canonical keys of :mod:`neuroact.vocabulary` (:func:`get_family` also takes the aliases, e.g.
+``rectifier`` for ``relu`` and ``logistic`` for ``sigmoid``):
 
-rectifier
-    r = g * max(0, I - theta). The ReLU with a threshold and a gain.
+relu
+    r = g * max(0, I - theta). The rectifier (ReLU) with a threshold and a gain.
 softplus
     r = (g / beta) * log(1 + exp(beta * (I - theta))). Tends to the rectifier as beta -> inf
     (Dugas et al. 2001; Glorot et al. 2011). Evaluated as ``logaddexp(0, z) / beta``, which
     neither overflows for large z nor loses precision for very negative z.
-logistic
-    r = r_max / (1 + exp(-(I - theta) / s)). Saturating, with half-maximum current theta.
+sigmoid
+    r = r_max / (1 + exp(-(I - theta) / s)). The logistic sigmoid: saturating, with
+    half-maximum current theta.
 power_law
     r = k * max(0, I - theta)^n. The threshold-power-law of Priebe & Ferster's
     (2008) rate models; n = 1 is the rectifier.
@@ -44,6 +47,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.special import expit
+
+from neuroact.vocabulary import canonical
 
 Array = np.ndarray
 
@@ -88,7 +93,8 @@ class Family:
     Attributes
     ----------
     name
-        Registry key (``"softplus"``).
+        Registry key (``"softplus"``), a canonical key of :mod:`neuroact.vocabulary` for the
+        built-in families.
     params
         Parameter names, in the order ``func(I, *params)`` takes them.
     func
@@ -145,7 +151,12 @@ FAMILIES: dict[str, Family] = {}
 
 
 def register_family(family: Family, *, overwrite: bool = False) -> Family:
-    """Add ``family`` to the registry (``overwrite=True`` to replace one of the same name)."""
+    """Add ``family`` to the registry (``overwrite=True`` to replace one of the same name).
+
+    See Also
+    --------
+    get_family : look a family up by its key or an alias.
+    """
     if not isinstance(family, Family):
         raise TypeError(f"family must be a Family; got {type(family).__name__}")
     if family.name in FAMILIES and not overwrite:
@@ -155,15 +166,25 @@ def register_family(family: Family, *, overwrite: bool = False) -> Family:
 
 
 def get_family(family: str | Family) -> Family:
-    """The registered family called ``family`` (a ``Family`` passes through)."""
+    """The registered family called ``family`` (a ``Family`` passes through).
+
+    A name is looked up as given first (a user's own family keeps its exact name), then by its
+    canonical key (:func:`neuroact.vocabulary.canonical`), so the aliases ``rectifier`` and
+    ``logistic`` find ``relu`` and ``sigmoid``.
+
+    Examples
+    --------
+    >>> get_family("rectifier").name, get_family("Logistic").name
+    ('relu', 'sigmoid')
+    """
     if isinstance(family, Family):
         return family
     if not isinstance(family, str):
         raise TypeError(f"family must be a name or a Family; got {type(family).__name__}")
-    try:
-        return FAMILIES[family]
-    except KeyError:
-        raise ValueError(f"unknown family {family!r}; expected one of {sorted(FAMILIES)}") from None
+    found = FAMILIES.get(family) or FAMILIES.get(canonical(family))
+    if found is None:
+        raise ValueError(f"unknown family {family!r}; expected one of {list(FAMILIES)}")
+    return found
 
 
 def family_names() -> list[str]:
@@ -215,15 +236,15 @@ def _slope_above(current: Array, rate: Array, theta: float) -> float:
     return max(g, 1e-9)
 
 
-# --- rectifier -----------------------------------------------------------------------------
+# --- relu (the rectifier) ------------------------------------------------------------------
 
 
-def rectifier(current: Array, g: float, theta: float) -> Array:
+def relu(current: Array, g: float, theta: float) -> Array:
     """r = g * max(0, I - theta)."""
     return g * np.maximum(current - theta, 0.0)
 
 
-def _rectifier_jac(current: Array, g: float, theta: float) -> Array:
+def _relu_jac(current: Array, g: float, theta: float) -> Array:
     x = current - theta
     on = x > 0
     return np.column_stack([np.where(on, x, 0.0), np.where(on, -g, 0.0)])
@@ -234,12 +255,12 @@ def _theta_bounds(current: Array) -> tuple[float, float]:
     return float(current.min() - 2 * span), float(current.max())
 
 
-def _rectifier_bounds(current: Array, rate: Array) -> tuple[Array, Array]:
+def _relu_bounds(current: Array, rate: Array) -> tuple[Array, Array]:
     lo, hi = _theta_bounds(current)
     return np.array([0.0, lo]), np.array([np.inf, hi])
 
 
-def _rectifier_starts(current: Array, rate: Array) -> list[Array]:
+def _relu_starts(current: Array, rate: Array) -> list[Array]:
     th = estimate_threshold(current, rate)
     starts = [np.array([_slope_above(current, rate, th), th])]
     # a second start from a line through the upper half (robust to a curved onset)
@@ -276,28 +297,28 @@ def _softplus_bounds(current: Array, rate: Array) -> tuple[Array, Array]:
 def _softplus_starts(current: Array, rate: Array) -> list[Array]:
     span = _span(current)
     out = []
-    for s in _rectifier_starts(current, rate)[:1]:
+    for s in _relu_starts(current, rate)[:1]:
         for b in (20.0, 4.0, 100.0):
             out.append(np.array([s[0], s[1], b / span]))
     return out
 
 
-# --- logistic ------------------------------------------------------------------------------
+# --- sigmoid (the logistic curve) ----------------------------------------------------------
 
 
-def logistic(current: Array, r_max: float, theta: float, s: float) -> Array:
+def sigmoid(current: Array, r_max: float, theta: float, s: float) -> Array:
     """r = r_max / (1 + exp(-(I - theta) / s))."""
     return r_max * expit((current - theta) / s)
 
 
-def _logistic_jac(current: Array, r_max: float, theta: float, s: float) -> Array:
+def _sigmoid_jac(current: Array, r_max: float, theta: float, s: float) -> Array:
     z = (current - theta) / s
     sig = expit(z)
     d = r_max * sig * (1 - sig)
     return np.column_stack([sig, -d / s, -d * z / s])
 
 
-def _logistic_bounds(current: Array, rate: Array) -> tuple[Array, Array]:
+def _sigmoid_bounds(current: Array, rate: Array) -> tuple[Array, Array]:
     span = _span(current)
     rmax = max(float(np.max(np.abs(rate))), 1e-12)
     return (
@@ -306,7 +327,7 @@ def _logistic_bounds(current: Array, rate: Array) -> tuple[Array, Array]:
     )
 
 
-def _logistic_starts(current: Array, rate: Array) -> list[Array]:
+def _sigmoid_starts(current: Array, rate: Array) -> list[Array]:
     span = _span(current)
     rmax = float(np.max(rate))
     order = np.argsort(current, kind="stable")
@@ -395,14 +416,14 @@ def _lif_starts(current: Array, rate: Array) -> list[Array]:
 
 register_family(
     Family(
-        "rectifier",
+        "relu",
         ("g", "theta"),
-        rectifier,
-        _rectifier_bounds,
-        _rectifier_starts,
+        relu,
+        _relu_bounds,
+        _relu_starts,
         ("Hz/{I}", "{I}"),
         "g * max(0, I - theta)",
-        _rectifier_jac,
+        _relu_jac,
     )
 )
 register_family(
@@ -419,14 +440,14 @@ register_family(
 )
 register_family(
     Family(
-        "logistic",
+        "sigmoid",
         ("r_max", "theta", "s"),
-        logistic,
-        _logistic_bounds,
-        _logistic_starts,
+        sigmoid,
+        _sigmoid_bounds,
+        _sigmoid_starts,
         ("Hz", "{I}", "{I}"),
         "r_max / (1 + exp(-(I - theta) / s))",
-        _logistic_jac,
+        _sigmoid_jac,
     )
 )
 register_family(
@@ -456,7 +477,11 @@ register_family(
 
 
 def resolve_families(families: str | Family | Sequence[str | Family] | None) -> list[Family]:
-    """A list of families from a name, a family, a sequence of them, or None (= all)."""
+    """A list of families from a name, a family, a sequence of them, or None (= all).
+
+    Names may be keys or aliases (see :func:`get_family`); an unknown name raises
+    ``ValueError`` before any fitting.
+    """
     if families is None:
         return list(FAMILIES.values())
     if isinstance(families, (str, Family)):

@@ -28,8 +28,8 @@ Failures are results, not exceptions: NaN or infinite values, fewer points than 
 plus one, fewer than two distinct currents, all-zero or flat rates, an optimiser error, a fit
 worse than ``min_r2`` (too noisy, or the family does not describe the data) all return a
 ``FitResult`` with ``success=False`` and a ``message`` giving the reason. Bad *arguments*
-(unknown family, wrong types or shapes, a current without a usable unit) raise
-``ValueError``/``TypeError``.
+(unknown family, wrong types or shapes, a current without a usable unit, negative rates
+unless ``allow_negative_rates=True``) raise ``ValueError``/``TypeError``.
 
 Units: ``current`` is a float array in ``current_unit`` (default ``"nA"``) or a Brian2
 quantity with the dimensions of a current (or a current density), converted to
@@ -49,6 +49,8 @@ import pandas as pd
 from scipy.optimize import least_squares
 
 from neuroact.compare.curves import Family, get_family, resolve_families
+from neuroact.compare.units import CURRENT_DENSITY_UNITS, CURRENT_UNITS, as_current, as_rate
+from neuroact.vocabulary import canonical
 
 __all__ = [
     "FitResult",
@@ -58,84 +60,11 @@ __all__ = [
     "as_current",
     "as_rate",
     "CURRENT_UNITS",
+    "CURRENT_DENSITY_UNITS",
 ]
 
 LOSSES = ("linear", "soft_l1", "huber", "cauchy", "arctan")
 CRITERIA = ("aic", "aicc", "bic")
-
-# Current units understood for plain arrays, with their value in amperes (or A/m^2).
-CURRENT_UNITS = {
-    "A": 1.0,
-    "mA": 1e-3,
-    "uA": 1e-6,
-    "nA": 1e-9,
-    "pA": 1e-12,
-    "fA": 1e-15,
-}
-CURRENT_DENSITY_UNITS = {
-    "A/m2": 1.0,
-    "uA/cm2": 1e-6 / 1e-4,
-    "mA/cm2": 1e-3 / 1e-4,
-    "nA/cm2": 1e-9 / 1e-4,
-}
-
-
-def _is_quantity(x) -> bool:
-    # Detect Brian2 quantities without importing Brian2 (slow) for plain arrays.
-    return type(x).__module__.split(".")[0] == "brian2" and hasattr(x, "dim")
-
-
-def as_current(current, current_unit: str = "nA") -> np.ndarray:
-    """``current`` as a float array in ``current_unit``.
-
-    A Brian2 quantity must have the dimensions of a current (``nA``) or of a current density
-    (``uA/cm2`` style units); it is converted. A plain array is taken to be in ``current_unit``.
-    """
-    if current_unit not in CURRENT_UNITS and current_unit not in CURRENT_DENSITY_UNITS:
-        raise ValueError(
-            f"current_unit must be one of {list(CURRENT_UNITS) + list(CURRENT_DENSITY_UNITS)}; "
-            f"got {current_unit!r}"
-        )
-    if _is_quantity(current):
-        from brian2 import amp, metre
-        from brian2.units.fundamentalunits import get_dimensions
-
-        dims = get_dimensions(current)
-        if current_unit in CURRENT_UNITS:
-            if dims != get_dimensions(amp):
-                raise TypeError(
-                    f"current must have the dimensions of a current (amp) for "
-                    f"current_unit={current_unit!r}; got a quantity with dimensions {dims}"
-                )
-            return np.asarray(current / amp, dtype=float).ravel() / CURRENT_UNITS[current_unit]
-        if dims != get_dimensions(amp / metre**2):
-            raise TypeError(
-                f"current must have the dimensions of a current density (amp/metre**2) for "
-                f"current_unit={current_unit!r}; got a quantity with dimensions {dims}"
-            )
-        si = np.asarray(current / (amp / metre**2), dtype=float).ravel()
-        return si / CURRENT_DENSITY_UNITS[current_unit]
-    try:
-        return np.asarray(current, dtype=float).ravel()
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"current must be numbers or a Brian2 quantity; got {current!r}") from exc
-
-
-def as_rate(rate) -> np.ndarray:
-    """``rate`` as a float array in Hz (a Brian2 quantity must have dimensions of Hz)."""
-    if _is_quantity(rate):
-        from brian2 import Hz
-        from brian2.units.fundamentalunits import get_dimensions
-
-        if get_dimensions(rate) != get_dimensions(Hz):
-            raise TypeError(
-                f"rate must have the dimensions of a frequency (Hz); got {get_dimensions(rate)}"
-            )
-        return np.asarray(rate / Hz, dtype=float).ravel()
-    try:
-        return np.asarray(rate, dtype=float).ravel()
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"rate must be numbers or a Brian2 quantity; got {rate!r}") from exc
 
 
 @dataclass
@@ -200,6 +129,7 @@ class FitResult:
         row.update(self.params)
         row.update({f"stderr_{p}": v for p, v in self.stderr.items()})
         if self.ci is not None:
+            row["ci_level"] = self.ci_level
             row.update({f"ci_low_{p}": lo for p, (lo, _) in self.ci.items()})
             row.update({f"ci_high_{p}": hi for p, (_, hi) in self.ci.items()})
         return row
@@ -353,6 +283,7 @@ def fit_curve(
     min_r2: float = 0.5,
     max_nfev: int | None = None,
     sem_floor: float = 0.1,
+    allow_negative_rates: bool = False,
 ) -> FitResult:
     """Fit one curve family to f-I data by bounded (robust) least squares.
 
@@ -380,6 +311,11 @@ def fit_curve(
         Fits with R^2 below this are marked failed ("too noisy or the wrong family").
     max_nfev
         Cap on function evaluations per start (None: scipy's default).
+    sem_floor
+        Relative floor of the SEMs (see ``sem``).
+    allow_negative_rates
+        Accept negative rates (baseline-subtracted data). By default a negative rate raises
+        ``ValueError``: it is not a firing rate, and is most often a wrong column.
 
     Returns
     -------
@@ -398,6 +334,12 @@ def fit_curve(
     i = as_current(current, current_unit)
     r = as_rate(rate)
     s = None if sem is None else as_rate(sem)
+    negative = np.isfinite(r) & (r < 0)
+    if negative.any() and not allow_negative_rates:
+        raise ValueError(
+            f"rate has {int(negative.sum())} negative values (min {r[negative].min():g} Hz); "
+            "firing rates are >= 0: pass allow_negative_rates=True for baseline-subtracted rates"
+        )
     k = fam.n_params
     reason = _check_data(i, r, s, k)
     if reason is not None:
@@ -556,9 +498,11 @@ class FamilyComparison:
         return ranked[0] if ranked and ranked[0].success else None
 
     def __getitem__(self, family: str) -> FitResult:
-        for r in self.results:
-            if r.family == family:
-                return r
+        """The fit of ``family`` (a key or an alias such as ``"rectifier"``)."""
+        for name in (family, canonical(family)):
+            for r in self.results:
+                if r.family == name:
+                    return r
         raise KeyError(family)
 
     def to_frame(self) -> pd.DataFrame:

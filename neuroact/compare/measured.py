@@ -6,10 +6,17 @@ units are given by the caller, so any lab's table in that shape works::
 
     curves = read_fi_table("steps.csv", cell_col="cell", current_col="I_pA",
                            current_unit="pA", count_col="n_spikes", duration=2000)
-    fits = fit_cells(curves, families=["rectifier", "softplus", "lif"])
+    fits = fit_cells(curves, families=["relu", "softplus", "lif"])
     fits.table        # one row per cell x family
+    fits.parameters() # one row per cell x family x parameter, with its unit and SE
     fits.winners()    # the best family of each cell (by AIC unless told otherwise)
     fits.summary()    # per family: wins, success count, median R^2
+
+Every check of the input runs in :func:`read_fi_table` before anything is fitted (see
+:mod:`neuroact.compare.tables`): a file that is not a table, a query that selects nothing or
+names a missing column, missing or non-numeric values, durations <= 0 and negative rates
+(unless ``allow_negative_rates=True``, for baseline-subtracted tables) raise ``ValueError``
+with one line naming the culprit.
 
 Repeated currents. By default (``repeats="keep"``) every sweep is its own data point: a
 current stepped twice counts twice in the least squares, which is the right weighting when the
@@ -23,6 +30,7 @@ from __future__ import annotations
 
 import math
 import os
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -30,13 +38,44 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from neuroact.compare.curves import Family, resolve_families
+from neuroact.compare.curves import Family, get_family, resolve_families
 from neuroact.compare.fit import CRITERIA, CURRENT_UNITS, FamilyComparison, fit_families
+from neuroact.compare.tables import check_rates, numeric_column, read_csv_table, select_rows
 
-__all__ = ["MeasuredCurves", "CellFits", "read_fi_table", "fit_cells"]
+__all__ = [
+    "MeasuredCurves",
+    "CellFits",
+    "PARAMETER_COLUMNS",
+    "read_fi_table",
+    "fit_cells",
+    "cell_seed",
+]
 
 _RATE_UNITS = {"Hz": 1.0, "1/s": 1.0, "kHz": 1e3}
 _DURATION_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6}
+# Columns of CellFits.parameters(), the tidy table of fitted parameters (fits.csv).
+PARAMETER_COLUMNS = (
+    "cell_id",
+    "family",
+    "param",
+    "value",
+    "unit",
+    "stderr",
+    "ci_low",
+    "ci_high",
+    "ci_level",
+    "success",
+    "rank",
+    "r2",
+    "rmse_Hz",
+    "aic",
+    "aicc",
+    "bic",
+    "delta",
+    "weight",
+    "n_points",
+    "message",
+)
 
 
 @dataclass
@@ -78,6 +117,37 @@ def _require(frame: pd.DataFrame, col: str | None, arg: str) -> None:
         )
 
 
+def _check_arguments(
+    current_unit: str,
+    rate_unit: str,
+    duration_unit: str,
+    repeats: str,
+    current_round: float | None,
+    duration: float | None,
+) -> None:
+    """Argument checks that need no data, run before the table is read."""
+    if current_unit not in CURRENT_UNITS:
+        raise ValueError(f"current_unit must be one of {list(CURRENT_UNITS)}; got {current_unit!r}")
+    if rate_unit not in _RATE_UNITS:
+        raise ValueError(f"rate_unit must be one of {list(_RATE_UNITS)}; got {rate_unit!r}")
+    if duration_unit not in _DURATION_UNITS:
+        raise ValueError(
+            f"duration_unit must be one of {list(_DURATION_UNITS)}; got {duration_unit!r}"
+        )
+    if repeats not in ("keep", "mean"):
+        raise ValueError(f"repeats must be 'keep' or 'mean'; got {repeats!r}")
+    if current_round is not None and not (
+        isinstance(current_round, int | float)
+        and math.isfinite(current_round)
+        and current_round > 0
+    ):
+        raise ValueError(f"current_round must be None or a number > 0; got {current_round!r}")
+    if duration is not None and not (
+        isinstance(duration, int | float | np.number) and math.isfinite(duration) and duration > 0
+    ):
+        raise ValueError(f"duration must be a finite number > 0; got {duration!r}")
+
+
 def read_fi_table(
     source: str | os.PathLike | pd.DataFrame,
     *,
@@ -93,13 +163,14 @@ def read_fi_table(
     repeats: str = "keep",
     current_round: float | None = None,
     query: str | None = None,
+    allow_negative_rates: bool = False,
 ) -> MeasuredCurves:
     """Read a tidy table of f-I measurements (CSV path or DataFrame) into :class:`MeasuredCurves`.
 
     Parameters
     ----------
     source
-        CSV file or DataFrame, one row per current step.
+        CSV file (UTF-8) or DataFrame, one row per current step.
     cell_col, current_col
         Columns of the cell id and of the step current (in ``current_unit``).
     rate_col
@@ -116,47 +187,61 @@ def read_fi_table(
         With ``repeats="mean"``: round currents to multiples of this before grouping.
     query
         Optional ``DataFrame.query`` string to select rows first (e.g. ``"protocol == 'IDrest'"``).
+    allow_negative_rates
+        Accept negative rates (a baseline-subtracted table); by default they raise.
+
+    Raises
+    ------
+    ValueError
+        Naming the argument or column at fault, before anything is fitted: a file that is not
+        a CSV table (0 bytes, binary, header only), a query that names a missing column or
+        selects no row, a missing cell id, a current, rate, count or duration that is not a
+        finite number, a duration <= 0, a negative rate (unless ``allow_negative_rates``).
+
+    See Also
+    --------
+    fit_cells : fit curve families to every cell.
     """
-    if isinstance(source, pd.DataFrame):
-        frame = source.copy()
-    else:
-        frame = pd.read_csv(source)
+    _check_arguments(current_unit, rate_unit, duration_unit, repeats, current_round, duration)
+    if rate_col is None and count_col is None:
+        raise ValueError("give the rate: rate_col, or count_col with duration_col/duration")
+    if rate_col is None and duration_col is None and duration is None:
+        raise ValueError("count_col needs the step duration: pass duration_col or duration")
+    frame = source.copy() if isinstance(source, pd.DataFrame) else read_csv_table(source)
+    if frame.empty:
+        raise ValueError("source has no rows")
     if query:
-        frame = frame.query(query)
-    _require(frame, cell_col, "cell_col")
-    _require(frame, current_col, "current_col")
-    if current_unit not in CURRENT_UNITS:
-        raise ValueError(f"current_unit must be one of {list(CURRENT_UNITS)}; got {current_unit!r}")
-    if repeats not in ("keep", "mean"):
-        raise ValueError(f"repeats must be 'keep' or 'mean'; got {repeats!r}")
+        frame = select_rows(frame, query)
+    for col, arg in ((cell_col, "cell_col"), (current_col, "current_col")):
+        _require(frame, col, arg)
+    if frame[cell_col].isna().any():
+        first = frame.index[frame[cell_col].isna().to_numpy()][0]
+        raise ValueError(f"cell_col={cell_col!r} has rows without a cell id (first: row {first})")
+    current = numeric_column(frame, current_col, "current_col")
     if rate_col is not None:
         _require(frame, rate_col, "rate_col")
-        if rate_unit not in _RATE_UNITS:
-            raise ValueError(f"rate_unit must be one of {list(_RATE_UNITS)}; got {rate_unit!r}")
-        rate = pd.to_numeric(frame[rate_col], errors="coerce") * _RATE_UNITS[rate_unit]
-    elif count_col is not None:
+        rate = numeric_column(frame, rate_col, "rate_col") * _RATE_UNITS[rate_unit]
+        check_rates(rate, f"rate_col={rate_col!r}", allow_negative_rates)
+    else:
         _require(frame, count_col, "count_col")
-        if duration_unit not in _DURATION_UNITS:
-            raise ValueError(
-                f"duration_unit must be one of {list(_DURATION_UNITS)}; got {duration_unit!r}"
-            )
         if duration_col is not None:
             _require(frame, duration_col, "duration_col")
-            dur = pd.to_numeric(frame[duration_col], errors="coerce")
-        elif duration is not None:
-            dur = pd.Series(float(duration), index=frame.index)
+            dur = numeric_column(frame, duration_col, "duration_col")
+            if (dur <= 0).any():
+                raise ValueError(
+                    f"duration_col={duration_col!r} must hold durations > 0; got minimum "
+                    f"{dur.min():g} {duration_unit}"
+                )
         else:
-            raise ValueError("count_col needs the step duration: pass duration_col or duration")
-        dur_s = dur * _DURATION_UNITS[duration_unit]
-        if (dur_s <= 0).any():
-            raise ValueError(f"step durations must be positive; got minimum {dur_s.min()} s")
-        rate = pd.to_numeric(frame[count_col], errors="coerce") / dur_s
-    else:
-        raise ValueError("give the rate: rate_col, or count_col with duration_col/duration")
+            dur = pd.Series(float(duration), index=frame.index)
+        rate = numeric_column(frame, count_col, "count_col") / (
+            dur * _DURATION_UNITS[duration_unit]
+        )
+        check_rates(rate, f"count_col={count_col!r}", allow_negative_rates)
     data = pd.DataFrame(
         {
             "cell_id": frame[cell_col].to_numpy(),
-            "current": pd.to_numeric(frame[current_col], errors="coerce").to_numpy(float),
+            "current": current.to_numpy(float),
             "rate_Hz": rate.to_numpy(float),
         }
     )
@@ -198,6 +283,52 @@ class CellFits:
         columns = ["cell_id", "winner", "r2", f"delta_{self.criterion}_next", "runner_up"]
         return pd.DataFrame(rows, columns=columns)
 
+    def parameters(self) -> pd.DataFrame:
+        """The fitted parameters, tidy: one row per cell x family x parameter.
+
+        Columns :data:`PARAMETER_COLUMNS`: ``cell_id``, ``family``, ``param``, ``value``,
+        ``unit`` (the parameter's unit in the table's current unit, e.g. ``Hz/pA``),
+        ``stderr`` (its standard error from the Jacobian, same unit), ``ci_low``/``ci_high``
+        and ``ci_level`` (bootstrap percentile interval; NaN without ``bootstrap``), then the
+        fit's own statistics repeated on each of its rows (``success``, ``rank``, ``r2``,
+        ``rmse_Hz``, ``aic``, ``aicc``, ``bic``, ``delta``, ``weight``, ``n_points``,
+        ``message``). A fit that produced no parameters has NaN values and says why in
+        ``message``.
+        """
+        rows = []
+        for _, fit in self.table.iterrows():
+            fam = get_family(fit["family"])
+            units = fam.param_units(str(fit["current_unit"]))
+            stats = {
+                "success": bool(fit["success"]),
+                "rank": fit.get("rank", math.nan),
+                "r2": fit["r2"],
+                "rmse_Hz": fit["rmse"],
+                "aic": fit["aic"],
+                "aicc": fit["aicc"],
+                "bic": fit["bic"],
+                "delta": fit.get("delta", math.nan),
+                "weight": fit.get("weight", math.nan),
+                "n_points": fit["n_points"],
+                "message": fit["message"],
+            }
+            for p in fam.params:
+                rows.append(
+                    {
+                        "cell_id": fit["cell_id"],
+                        "family": fam.name,
+                        "param": p,
+                        "value": fit.get(p, math.nan),
+                        "unit": units[p],
+                        "stderr": fit.get(f"stderr_{p}", math.nan),
+                        "ci_low": fit.get(f"ci_low_{p}", math.nan),
+                        "ci_high": fit.get(f"ci_high_{p}", math.nan),
+                        "ci_level": fit.get("ci_level", math.nan),
+                        **stats,
+                    }
+                )
+        return pd.DataFrame(rows, columns=list(PARAMETER_COLUMNS))
+
     def summary(self) -> pd.DataFrame:
         """Per family: cells fitted, successes, wins (and share), median and IQR of R^2."""
         wins = self.winners()["winner"].value_counts()
@@ -224,6 +355,15 @@ class CellFits:
         return pd.DataFrame(rows)
 
 
+def cell_seed(seed: int | None, cell) -> int | None:
+    """The bootstrap seed of one cell: drawn from ``seed`` and the cell id (not its position),
+    so a cell's intervals do not change when other cells are added or selected away."""
+    if seed is None:
+        return None
+    key = zlib.crc32(str(cell).encode("utf-8"))
+    return int(np.random.SeedSequence([int(seed), key]).generate_state(1)[0])
+
+
 def fit_cells(
     curves: MeasuredCurves,
     families: Sequence[str | Family] | str | None = None,
@@ -231,19 +371,34 @@ def fit_cells(
     criterion: str = "aic",
     use_sem: bool = False,
     progress: bool = True,
+    seed: int | None = 0,
+    allow_negative_rates: bool = False,
     **fit_kwargs,
 ) -> CellFits:
     """Fit ``families`` (default: all registered) to every cell; rank them per cell.
 
     Extra keyword arguments go to :func:`neuroact.compare.fit.fit_curve` (``loss``,
-    ``min_r2``, ...). A cell whose data cannot be fitted gets failed rows with the reason, it
-    never stops the loop. The table has one row per cell x family with ``cell_id``, ``rank``,
-    ``family``, ``success``, ``message``, statistics and parameters.
+    ``min_r2``, ``bootstrap``, ...). With ``bootstrap=B`` each cell's residual bootstrap is
+    seeded by :func:`cell_seed` from ``seed`` and its id. A cell whose data cannot be fitted
+    gets failed rows with the reason, it never stops the loop. The table has one row per
+    cell x family with ``cell_id``, ``rank``, ``family``, ``success``, ``message``, statistics
+    and parameters. Negative rates raise ``ValueError`` before any fit unless
+    ``allow_negative_rates=True``.
+
+    See Also
+    --------
+    read_fi_table : the curves from a lab's table.
+    CellFits.parameters : the fitted parameters, one row per cell x family x parameter.
     """
     if criterion not in CRITERIA:
         raise ValueError(f"criterion must be one of {CRITERIA}; got {criterion!r}")
     if not isinstance(curves, MeasuredCurves):
         raise TypeError(f"curves must be MeasuredCurves (see read_fi_table); got {type(curves)}")
+    if seed is not None and not (isinstance(seed, int | np.integer) and seed >= 0):
+        raise ValueError(f"seed must be None or an integer >= 0; got {seed!r}")
+    if "seed" in fit_kwargs:
+        raise TypeError("pass seed to fit_cells itself (each cell gets its own from it)")
+    check_rates(curves.data["rate_Hz"], "curves", allow_negative_rates)
     fams = resolve_families(families)
     frames = []
     for cell in tqdm(curves.cells, desc="fitting cells", disable=None if progress else True):
@@ -265,6 +420,8 @@ def fit_cells(
             sem if use_sem else None,
             criterion=criterion,
             current_unit=curves.current_unit,
+            seed=cell_seed(seed, cell),
+            allow_negative_rates=allow_negative_rates,
             **fit_kwargs,
         )
         f = comparison.to_frame()

@@ -21,18 +21,22 @@ and seeds per activation x init x stage); figure ``activity_at_init.png``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Unpack
 
 import pandas as pd
-import torch
 
-from neuroact.experiments.glorot_table1 import (
-    network_job,
+from neuroact.ann.train import TrainConfig
+from neuroact.experiments._training import (
+    QUICK_TRAIN,
+    ExperimentRun,
+    RunOptions,
+    check_config,
     spread,
-    train_job,
 )
-from neuroact.parallel import run_jobs, threads_for
 from neuroact.results import RunFolder
 
 COLUMNS = (
@@ -64,35 +68,24 @@ def activity_table(history: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass
 class Config:
-    """Activations x inits x seeds; one MLP each."""
+    """Activations x inits x seeds, one MLP each, with the settings of the ``train`` template
+    (its activation, init and seed are set per network); ``eval_limit`` evaluates on only the
+    first ``eval_limit`` validation and test images (None = all)."""
 
-    dataset: str = "mnist"
     activations: tuple[str, ...] = ("relu", "softplus", "tanh", "sigmoid", "leaky_relu")
     inits: tuple[str, ...] = ("xavier", "he", "torch")
     seeds: tuple[int, ...] = (0, 1, 2)
-    widths: tuple[int, ...] = (1000, 1000, 1000)
-    epochs: int = 5
-    batch_size: int = 100
-    lr: float = 0.05
-    train_size: int | None = 20000
-    eval_size: int = 2000
+    train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=5, train_size=20000))
     eval_limit: int | None = None
-    threads: int | None = None
 
 
 PROFILES = {
     "quick": Config(
-        dataset="mnist-subset",  # offline: the MNIST subset shipped in the package
         activations=("relu", "softplus", "tanh", "sigmoid"),
         inits=("xavier",),
         seeds=(0,),
-        widths=(300, 300),
-        epochs=4,
-        batch_size=20,
-        train_size=5000,
-        eval_size=500,
+        train=dataclasses.replace(QUICK_TRAIN, widths=(300, 300), epochs=4, batch_size=20),
         eval_limit=1000,
-        threads=1,
     ),
     "full": Config(
         activations=("relu", "softplus", "tanh", "sigmoid"), inits=("xavier", "he"), seeds=(0, 1)
@@ -100,73 +93,37 @@ PROFILES = {
 }
 
 
-def run(
-    config: Config,
-    out,
-    *,
-    workers: int = 1,
-    scheduler=None,
-    progress: bool = True,
-    data_dir=None,
-    inputs=None,
-) -> RunFolder:
+def run(config: Config, out: str | os.PathLike, **options: Unpack[RunOptions]) -> RunFolder:
     """Train each network (resumable) and tabulate its activity at init and after training."""
-    run_folder = RunFolder(out)
-    run_folder.write_config(config)
-    data_dir = str(data_dir) if data_dir is not None else None
-    dataset = config.dataset
-    jobs = [
-        network_job(
-            f"{a}_{i}_s{s}",
-            run_folder.path,
-            data_dir,
-            config,
-            threads_for(workers, scheduler),
-            dataset=dataset,
-            activation=a,
-            init=i,
-            seed=int(s),
-            widths=tuple(config.widths),
-            epochs=config.epochs,
-            batch_size=config.batch_size,
-            lr=config.lr,
-            train_size=config.train_size,
-            eval_size=config.eval_size,
-        )
-        for a in config.activations
-        for i in config.inits
-        for s in config.seeds
-    ]
-    history = run_jobs(
-        train_job,
-        jobs,
-        run=run_folder,
-        group="networks",
-        workers=workers,
-        scheduler=scheduler,
-        progress=progress,
-        desc="activity_at_init",
-    )
-    run_folder.write_table("history", history)
+    nets = networks(config)  # checks every network before anything is written
+    run = ExperimentRun.open(config, Config, out, **options)
+    history = run.train(nets, eval_limit=config.eval_limit, desc="activity_at_init")
+    run.folder.write_table("history", history)
     activity = activity_table(history)
-    run_folder.write_table("activity", activity)
+    run.folder.write_table("activity", activity)
     summary = spread(
         activity,
         ["activation", "init", "stage"],
-        {
-            "frac_active_output": "frac_active_output",
-            "frac_active_input": "frac_active_input",
-            "dead_frac": "dead_frac",
-            "test_error": "test_error",
-        },
+        {c: c for c in ("frac_active_output", "frac_active_input", "dead_frac", "test_error")},
     )
-    run_folder.write_table("summary", summary)
-    draw(run_folder)
-    run_folder.write_metadata(seed=None, torch_threads=torch.get_num_threads())
-    return run_folder
+    run.folder.write_table("summary", summary)
+    return run.finish(draw)
+
+
+def networks(config: Config) -> dict[str, TrainConfig]:
+    """``{job key: TrainConfig}``: one network per activation x init x seed."""
+    check_config(config, Config)
+    return {
+        f"{a}_{i}_s{s}": dataclasses.replace(config.train, activation=a, init=i, seed=int(s))
+        for a in config.activations
+        for i in config.inits
+        for s in config.seeds
+    }
 
 
 def draw(run: RunFolder) -> list[Path]:
-    from neuroact.figures import ann_claims
+    # matplotlib and seaborn are heavy: imported only when figures are drawn
+    from neuroact.figures import ann_claims, save
 
-    return ann_claims.activity_at_init(run.read_table("activity"), run.path / "activity_at_init")
+    fig = ann_claims.activity_at_init(run.read_table("activity"))
+    return save(fig, run.path / "activity_at_init")

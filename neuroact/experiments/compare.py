@@ -12,14 +12,19 @@ Steps (each writes its tables; a rerun skips the steps whose tables exist):
    works): ``measured_fits.csv``, ``measured_winners.csv``, ``measured_summary.csv`` (wins and
    median R^2 per family), ``measured_points.csv``.
 3. **Biological activations.** ``soft_lif`` (Hunsberger & Eliasmith 2015) from the ``lif``-family
-   fit of the curve ``soft_lif_source`` and ``bio_softplus`` from the ``softplus`` fit of
-   ``softplus_source`` (see :mod:`neuroact.compare.bio_activation`); ``bio_activations.csv``
-   (their parameters) and ``bio_activation_curves.csv``. The MLP of ``train`` is trained with
-   each of ``train_activations`` (the bio units and reference units) as resumable jobs:
+   fit of the curve ``soft_lif_source`` and ``bio_softplus`` (the softplus unit with the
+   sharpness of the ``softplus`` fit of ``softplus_source``; see
+   :mod:`neuroact.compare.bio_activation`); ``bio_activations.csv`` (their parameters) and
+   ``bio_activation_curves.csv``. The MLP of ``train`` is trained with each of
+   ``train_activations`` (the bio units and reference units) as resumable jobs, each built
+   from its ``TrainConfig`` alone (``activation`` and ``activation_params``):
    ``bio_history.csv`` and ``bio_training_summary.csv`` (test error and sparsity).
 4. **Contrast.** ``contrast.csv`` (:func:`neuroact.compare.contrast.build_contrast`): literature
    bands, the networks of a ``population_sparsity`` run and of a ``train_networks`` run when
    given in ``inputs``, and the bio-activation networks of step 3.
+
+Families and units go by the keys of :mod:`neuroact.vocabulary` (``relu``, ``sigmoid``, ...);
+``Config`` also takes the aliases (``rectifier``, ``logistic``) and stores the keys.
 
 Figures: ``sim_fits.png``, ``measured_fits.png``, ``measured_summary.png``,
 ``bio_activations.png``, ``contrast.png``, ``accuracy_sparsity.png``.
@@ -35,13 +40,30 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import torch
 
+from neuroact.ann.activations import make_activation
+from neuroact.ann.train import TrainConfig, train
+from neuroact.compare.bio_activation import (
+    soft_lif_activation,
+    soft_lif_params,
+    softplus_activation,
+    softplus_sharpness,
+)
+from neuroact.compare.contrast import build_contrast
+from neuroact.compare.curves import get_family
 from neuroact.compare.fit import CURRENT_DENSITY_UNITS, CURRENT_UNITS, fit_families
+from neuroact.compare.measured import fit_cells, read_fi_table
+from neuroact.experiments import get
+from neuroact.experiments._training import network_table
 from neuroact.parallel import Job, run_jobs
+from neuroact.paths import find_file
 from neuroact.results import RunFolder
+from neuroact.vocabulary import canonical
 
-DATA_ENV = "NEUROACT_DATA_DIR"
-FAMILIES = ("rectifier", "softplus", "logistic", "power_law", "lif")
+FAMILIES = ("relu", "softplus", "sigmoid", "power_law", "lif")
+# Units whose parameters come from a fitted f-I curve (step 3).
+BIO_UNITS = ("soft_lif", "bio_softplus")
 
 
 @dataclass
@@ -82,6 +104,12 @@ class Config:
     )
     seed: int = 0
 
+    def __post_init__(self) -> None:
+        # one name per family and unit (neuroact.vocabulary); aliases such as "rectifier" are
+        # accepted and stored as their keys, unknown families fail here, before any work
+        self.families = tuple(get_family(f).name for f in self.families)
+        self.train_activations = tuple(canonical(a) for a in self.train_activations)
+
 
 PROFILES = {
     "quick": Config(),
@@ -110,14 +138,6 @@ def _unit(name: str) -> str:
     return name
 
 
-def _data_dir(data_dir) -> Path:
-    if data_dir is not None:
-        return Path(data_dir)
-    if os.environ.get(DATA_ENV):
-        return Path(os.environ[DATA_ENV])
-    return Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
-
-
 # --- step 1: simulated curves ----------------------------------------------------------------
 
 
@@ -129,48 +149,21 @@ def _input_table(inputs: dict, experiment: str, table: str) -> pd.DataFrame | No
     return pd.read_csv(Path(path) / f"{table}.csv")
 
 
-def simulate_fi_curves(seed: int = 0, sigmas_mV=(2.0, 5.0)) -> pd.DataFrame:
-    """A small ``fi_curves``-shaped table simulated with Brian2 (numpy target): the LIF and the
-    noisy LIF at each ``sigmas_mV``, 41 currents from 0 to 4 nA, 1 s runs, first 0.2 s dropped.
-
-    Used when no ``fi_curves`` run is given and that experiment is not available.
-    """
-    from brian2 import mV, nA, second
-
-    from neuroact.bio.fi import fi_curve
-    from neuroact.bio.neurons import get_model
-
-    currents = np.linspace(0.0, 4.0, 41) * nA
-    runs = [("lif", 0.0, get_model("lif"))]
-    runs += [("noisy_lif", s, get_model("noisy_lif", sigma=s * mV)) for s in sigmas_mV]
-    tables = []
-    for name, sigma, model in runs:
-        curve = fi_curve(model, currents, duration=1 * second, transient=0.2 * second, seed=seed)
-        tables.append(curve.to_frame().assign(model=name, sigma_mV=sigma))
-    return pd.concat(tables, ignore_index=True)
-
-
 def _fi_table(config: Config, folder: RunFolder, inputs, workers, scheduler, progress, data_dir):
     given = _input_table(inputs, "fi_curves", "fi_curves")
     if given is not None:
         return given
-    from neuroact.experiments import get
-
     sub = RunFolder(folder.path / "fi_curves")
     if not sub.has("fi_curves.csv"):
-        try:
-            fi = get("fi_curves")
-        except ImportError:  # the fi_curves experiment is not installed: simulate a small set
-            sub.write_table("fi_curves", simulate_fi_curves(config.seed))
-        else:
-            fi.run(
-                fi.PROFILES[config.fi_profile],
-                sub.path,
-                workers=workers,
-                scheduler=scheduler,
-                progress=progress,
-                data_dir=data_dir,
-            )
+        fi = get("fi_curves")
+        fi.run(
+            fi.PROFILES[config.fi_profile],
+            sub.path,
+            workers=workers,
+            scheduler=scheduler,
+            progress=progress,
+            data_dir=data_dir,
+        )
     return sub.read_table("fi_curves")
 
 
@@ -240,8 +233,6 @@ def _source_fit(fits: pd.DataFrame, source, family: str) -> pd.Series | None:
 
 def bio_parameters(sim_fits: pd.DataFrame, config: Config) -> pd.DataFrame:
     """``bio_activations`` table: the activation, its source curve and its parameters."""
-    from neuroact.compare.bio_activation import soft_lif_params, softplus_sharpness
-
     rows = []
     lif_row = _source_fit(sim_fits, config.soft_lif_source, "lif")
     if lif_row is not None:
@@ -275,77 +266,67 @@ def bio_parameters(sim_fits: pd.DataFrame, config: Config) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _register(bio: pd.DataFrame) -> None:
-    from neuroact.compare.bio_activation import register_bio_activations
+def bio_units(bio: pd.DataFrame) -> dict[str, dict]:
+    """The ``TrainConfig`` fields of each unit of a ``bio_activations`` table.
 
-    rows = {r["activation"]: r for _, r in bio.iterrows()}
-    lif = rows.get("soft_lif")
-    sp = rows.get("bio_softplus")
-    register_bio_activations(
-        None if lif is None else {"tau": lif["tau"], "t_ref": lif["t_ref"]},
-        None if sp is None else {"theta": 1.0, "beta": sp["sharpness"]},
-        gamma=float(lif["gamma"]) if lif is not None else 0.05,
-    )
+    ``soft_lif`` is the built-in soft-LIF unit with the fitted ``tau``, ``t_ref`` and ``gamma``;
+    ``bio_softplus`` is the built-in softplus unit with the fitted sharpness as its ``beta``.
+    Returns ``{unit: {"activation": ..., "activation_params": {...}}}``.
+    """
+    units = {}
+    for _, row in bio.iterrows():
+        if row["activation"] == "soft_lif":
+            units["soft_lif"] = soft_lif_activation(
+                {"tau": row["tau"], "t_ref": row["t_ref"]}, float(row["gamma"])
+            )
+        elif row["activation"] == "bio_softplus":
+            # the table's sharpness is already beta * I_scale: a current scale of 1 keeps it
+            units["bio_softplus"] = softplus_activation({"beta": row["sharpness"]}, 1.0)
+    return units
 
 
 def activation_curves(bio: pd.DataFrame, x=None) -> pd.DataFrame:
     """f(x) of the bio activations and of ReLU/softplus on a grid, for the figure."""
-    import torch
-
-    from neuroact.ann.activations import make_activation
-
-    _register(bio)
     x = np.linspace(-2.0, 3.0, 401) if x is None else np.asarray(x, float)
-    names = ["relu", "softplus"] + list(bio["activation"])
+    units = {"relu": {"activation": "relu"}, "softplus": {"activation": "softplus"}}
+    units |= bio_units(bio)
     xt = torch.tensor(x, dtype=torch.float32)
     rows = []
     with torch.no_grad():
-        for name in names:
-            y = make_activation(name)(xt).numpy()
-            rows.append(pd.DataFrame({"activation": name, "x": x, "y": y}))
+        for name, unit in units.items():
+            y = make_activation(unit["activation"], **unit.get("activation_params", {}))(xt)
+            rows.append(pd.DataFrame({"activation": name, "x": x, "y": y.numpy()}))
     return pd.concat(rows, ignore_index=True)
 
 
 def train_job(
-    train: dict, bio: list[dict], data_dir: str | None, checkpoint: str | None
+    config: dict, unit: str, data_dir: str | None, checkpoint: str | None
 ) -> pd.DataFrame:
-    """Job: register the bio activations (in this process) and train one network."""
-    from neuroact.ann.train import TrainConfig
-    from neuroact.ann.train import train as train_fn
+    """Job: train one network from a ``TrainConfig`` field dict; its ``to_frame()`` table.
 
-    _register(pd.DataFrame(bio))
-    result = train_fn(
-        TrainConfig(**train), data_dir=data_dir, checkpoint=checkpoint, progress=False
-    )
-    try:
-        return result.to_frame()
-    except ValueError:
-        # TrainResult.to_frame can collide on a column both tables hold (``lr``): join by hand,
-        # keeping the per-epoch value and adding only the missing identity fields.
-        from neuroact.ann.train import identity
-
-        frame = result.layers.merge(result.history, on="epoch", how="left")
-        for i, (k, v) in enumerate(identity(result.config).items()):
-            if k not in frame:
-                frame.insert(i, k, v)
-        return frame
+    The ``activation`` column holds ``unit``, the network's name in this experiment's tables:
+    ``bio_softplus`` is the softplus unit with a fitted sharpness, told apart from the plain
+    softplus network that way.
+    """
+    result = train(TrainConfig(**config), data_dir=data_dir, checkpoint=checkpoint, progress=False)
+    return result.to_frame().assign(activation=unit)
 
 
 def _train_bio(config, folder, bio, workers, scheduler, progress, data_dir):
     ckpt = folder.path / "checkpoints"
-    have = set(bio["activation"])
+    units = bio_units(bio)
     jobs = []
     for act in config.train_activations:
-        if act in ("soft_lif", "bio_softplus") and act not in have:
-            continue
-        train = {**config.train, "activation": act, "seed": config.seed}
-        train["widths"] = tuple(train.get("widths", (300, 300, 300)))
+        if act in BIO_UNITS and act not in units:
+            continue  # its source curve had no successful fit
+        fields = {**config.train, **units.get(act, {"activation": act}), "seed": config.seed}
+        fields["widths"] = tuple(fields.get("widths", (300, 300, 300)))
         jobs.append(
             Job(
                 act,
                 {
-                    "train": train,
-                    "bio": bio.to_dict("records"),
+                    "config": fields,
+                    "unit": act,
                     "data_dir": None if data_dir is None else str(data_dir),
                     "checkpoint": str(ckpt / f"{act}.pt"),
                 },
@@ -377,9 +358,6 @@ def run(
     inputs: dict | None = None,
 ) -> RunFolder:
     """Run the comparison into ``out`` (module docstring); resumes step by step."""
-    from neuroact.compare.contrast import build_contrast
-    from neuroact.compare.measured import fit_cells, read_fi_table
-
     if not isinstance(config, Config):
         raise TypeError(f"config must be a compare.Config; got {type(config).__name__}")
     t0 = time.perf_counter()
@@ -394,7 +372,7 @@ def run(
         folder.write_table("sim_fits", fits)
     sim_fits = folder.read_table("sim_fits")
 
-    measured = _data_dir(data_dir) / config.measured_file
+    measured = find_file(config.measured_file, data_dir)  # the package copy by default
     if not folder.has("measured_summary.csv") and measured.exists():
         curves = read_fi_table(
             measured,
@@ -416,11 +394,9 @@ def run(
     bio = folder.read_table("bio_activations")
 
     if not folder.has("bio_training_summary.csv"):
-        from neuroact.experiments.train_networks import summarize
-
         history = _train_bio(config, folder, bio, workers, scheduler, progress, data_dir)
         folder.write_table("bio_history", history)
-        folder.write_table("bio_training_summary", summarize(history))
+        folder.write_table("bio_training_summary", network_table(history))
 
     population = _input_table(inputs, "population_sparsity", "population_summary")
     history = _input_table(inputs, "train_networks", "history")
@@ -444,51 +420,51 @@ def run(
 
 def draw(run: RunFolder) -> list[Path]:
     """Redraw every figure of this experiment from its tables."""
+    # matplotlib and seaborn are heavy: imported only when figures are drawn
     from neuroact.figures import compare as figs
+    from neuroact.figures import save
 
     paths: list[Path] = []
     config = run.read_json("config.json") if run.has("config.json") else {}
     families = list(config.get("families", FAMILIES))
     criterion = config.get("criterion", "aic")
     if run.has("sim_fits.csv"):
-        points = run.read_table("sim_points")
-        unit = ", ".join(sorted(set(points["current_unit"])))
-        paths += figs.plot_fit_grid(
-            points,
+        fig = figs.plot_fit_grid(
+            run.read_table("sim_points"),
             run.read_table("sim_fits"),
-            run.path / "sim_fits.png",
             group_col="curve",
-            current_unit=unit,
             families=families,
             criterion=criterion,
             ncols=4,
             title="Simulated f-I curves and fitted activation families",
         )
+        paths += save(fig, run.path / "sim_fits.png")
     if run.has("measured_fits.csv"):
         points = run.read_table("measured_points")
-        paths += figs.plot_fit_grid(
+        fits = run.read_table("measured_fits")
+        fig = figs.plot_fit_grid(
             points,
-            run.read_table("measured_fits"),
-            run.path / "measured_fits.png",
+            fits,
             current_unit=str(points["current_unit"].iloc[0]),
             families=families,
             criterion=criterion,
             title="Measured f-I curves (rat L5 pyramidal cells)",
         )
-        paths += figs.plot_family_summary(
+        paths += save(fig, run.path / "measured_fits.png")
+        fig = figs.plot_family_summary(
             run.read_table("measured_summary"),
-            run.path / "measured_summary.png",
-            title="Which family describes measured f-I curves best",
+            fits,
+            criterion=criterion,
+            title="Which family describes the measured f-I curves best",
         )
+        paths += save(fig, run.path / "measured_summary.png")
     if run.has("bio_activation_curves.csv"):
-        paths += figs.plot_bio_activation(
-            run.read_table("bio_activation_curves"), run.path / "bio_activations.png"
-        )
+        fig = figs.plot_bio_activation(run.read_table("bio_activation_curves"))
+        paths += save(fig, run.path / "bio_activations.png")
     if run.has("contrast.csv"):
-        paths += figs.plot_contrast(run.read_table("contrast"), run.path / "contrast.png")
-        paths += figs.plot_accuracy_sparsity(
-            run.read_table("contrast"), run.path / "accuracy_sparsity.png"
-        )
+        contrast = run.read_table("contrast")
+        paths += save(figs.plot_contrast(contrast), run.path / "contrast.png")
+        paths += save(figs.plot_accuracy_sparsity(contrast), run.path / "accuracy_sparsity.png")
     return paths
 
 
@@ -500,6 +476,7 @@ __all__ = [
     "fit_simulated",
     "bio_parameters",
     "activation_curves",
+    "bio_units",
     "curve_label",
     "train_job",
 ]

@@ -1,4 +1,4 @@
-"""f-I curves of five spiking neuron models, checked against the LIF oracles (issue 3).
+"""f-I curves of five spiking neuron models, checked against the LIF oracles.
 
 Question: what firing-rate-versus-current curves do the standard spiking models produce (the
 curves the comparison layer fits ReLU, softplus and friends to), and how close are the
@@ -15,9 +15,10 @@ Tables
 ------
 ``fi_curves.csv``   model, sigma_mV, current, current_unit, rate_Hz, rate_sem_Hz, first_rate_Hz,
                     cv_isi (+ n_spikes, trials, duration_s, transient_s, dt_ms, rate_method,
-                    target, wall_s): one row
-                    per model x noise level x current. ``current`` is in ``current_unit``
-                    (nA for the point neurons, uA/cm2 for HH and Izhikevich).
+                    dt_limited, target, wall_s): one row per model x noise level x current.
+                    ``current`` is in ``current_unit`` (nA for the point neurons, uA/cm2 for
+                    HH and Izhikevich); ``dt_limited`` flags rates whose intervals are shorter
+                    than 10 time steps (:mod:`neuroact.bio.fi`).
 ``fi_theory.csv``   the analytic LIF and Siegert rates on a fine current grid (same columns:
                     model, sigma_mV, current, current_unit, rate_Hz).
 ``fi_accuracy.csv`` per LIF curve: the largest relative error against its oracle where the
@@ -30,6 +31,9 @@ Profiles: ``quick`` (numpy target, 41 currents, 0.6 s, dt 0.025 ms, 50 noisy tri
 25 s of CPU) and ``full`` (cython, 61 currents, 2 s with 0.5 s transient, dt 0.01 ms, 100
 noisy trials; about 5 min on two busy cores). dt = 0.01 ms keeps the deterministic LIF within
 0.2% of its analytic rate up to 180 Hz (the error is the grid's threshold-crossing delay).
+
+Every setting (models, ranges, noise levels, times) is checked before the first curve is
+simulated or a file written.
 """
 
 from __future__ import annotations
@@ -40,7 +44,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from brian2 import mV
 
+from neuroact.bio.fi import check_run, fi_curve
+from neuroact.bio.neurons import NeuronModel, get_model
+from neuroact.bio.theory import lif_rate, siegert_rate
+from neuroact.bio.units import check_count, check_number, from_columns
 from neuroact.parallel import Job, run_jobs
 from neuroact.results import RunFolder
 
@@ -108,6 +117,13 @@ PROFILES = {
 }
 
 
+def curve_model(model: str, sigma_mV: float) -> NeuronModel:
+    """The registered ``model``; the noisy LIF with its noise ``sigma_mV`` (checked >= 0)."""
+    if model != "noisy_lif":
+        return get_model(model)
+    return get_model(model, sigma=check_number("noise_mV", sigma_mV, nonnegative=True) * mV)
+
+
 def simulate_curve(
     model: str,
     sigma_mV: float,
@@ -122,23 +138,10 @@ def simulate_curve(
     seed: int,
 ) -> pd.DataFrame:
     """One f-I curve as a table (module-level so that it runs in worker processes)."""
-    from brian2 import ms, mV, second
-
-    from neuroact.bio.fi import fi_curve
-    from neuroact.bio.neurons import get_model
-
-    definition = get_model(model, sigma=sigma_mV * mV) if model == "noisy_lif" else get_model(model)
+    definition = curve_model(model, sigma_mV)
     currents = np.linspace(low, high, n_currents) * definition.current_unit
-    curve = fi_curve(
-        definition,
-        currents,
-        duration=duration_s * second,
-        transient=transient_s * second,
-        trials=trials,
-        seed=seed,
-        dt=dt_ms * ms,
-        target=target,
-    )
+    times = from_columns({"duration_s": duration_s, "transient_s": transient_s, "dt_ms": dt_ms})
+    curve = fi_curve(definition, currents, trials=trials, seed=seed, target=target, **times)
     frame = curve.to_frame()
     frame.insert(1, "sigma_mV", float(sigma_mV))
     frame["target"] = target
@@ -147,16 +150,33 @@ def simulate_curve(
 
 
 def _jobs(config: Config) -> list[Job]:
+    """One job per (model, noise level); every setting checked before any job runs."""
+    check_count("n_currents", config.n_currents)
+    check_count("trials", config.trials)
+    check_count("noisy_trials", config.noisy_trials)
+    check_count("theory_points", config.theory_points, minimum=2)
+    check_number("duration_s", config.duration_s, positive=True)
+    check_number("transient_s", config.transient_s, nonnegative=True)
+    check_number("dt_ms", config.dt_ms, positive=True)
+    times = from_columns(
+        {"duration_s": config.duration_s, "transient_s": config.transient_s, "dt_ms": config.dt_ms}
+    )
     jobs = []
     for model in config.models:
         if model not in config.current_ranges:
             raise ValueError(
-                f"no current range for model {model!r}; expected one of "
-                f"{sorted(config.current_ranges)} (Config.current_ranges)"
+                f"models must each have a current range (Config.current_ranges, one of "
+                f"{sorted(config.current_ranges)}); got {model!r}"
             )
-        low, high = config.current_ranges[model]
+        name, span = f"current_ranges[{model!r}]", tuple(config.current_ranges[model])
+        if len(span) != 2 or not check_number(name, span[0]) < check_number(name, span[1]):
+            raise ValueError(f"{name} must be (low, high) with low < high; got {span!r}")
+        low, high = span
+        trials = config.noisy_trials if model == "noisy_lif" else config.trials
+        check_run(trials=trials, target=config.target, seed=config.seed, **times)
         sigmas = config.noise_mV if model == "noisy_lif" else (0.0,)
         for sigma in sigmas:
+            curve_model(model, sigma)
             params = {
                 "model": model,
                 "sigma_mV": float(sigma),
@@ -165,7 +185,7 @@ def _jobs(config: Config) -> list[Job]:
                 "n_currents": config.n_currents,
                 "duration_s": config.duration_s,
                 "transient_s": config.transient_s,
-                "trials": config.noisy_trials if model == "noisy_lif" else config.trials,
+                "trials": trials,
                 "dt_ms": config.dt_ms,
                 "target": config.target,
                 "seed": config.seed,
@@ -175,52 +195,49 @@ def _jobs(config: Config) -> list[Job]:
 
 
 def theory_table(config: Config) -> pd.DataFrame:
-    """Analytic rates on a fine grid: the LIF formula and Siegert at every noise level."""
-    from neuroact.bio.neurons import get_model
-    from neuroact.bio.theory import lif_rate, siegert_rate
+    """Analytic rates on a fine grid: the LIF formula and Siegert at every noise level.
 
+    The oracles read the parameters of the simulated models (``R_m``, ``tau_m``, ...).
+    """
     rows = []
     for model in ("lif", "noisy_lif"):
         if model not in config.models:
             continue
+        definition = get_model(model)
         low, high = config.current_ranges[model]
-        current_nA = np.linspace(low, high, config.theory_points)
-        p = get_model(model).params
-        lif_params = {k: p[k] for k in ("tau_m", "E_L", "V_reset", "V_th", "t_ref")}
+        current = np.linspace(low, high, config.theory_points)
         sigmas = config.noise_mV if model == "noisy_lif" else (0.0,)
         for sigma in sigmas:
-            if sigma == 0:
-                rate = lif_rate(current_nA * 1e-9, R_m=p["R_m"], **lif_params)
-            else:
-                mu = float(p["R_m"]) * current_nA * 1e-9
-                rate = siegert_rate(mu, sigma * 1e-3, **lif_params)
             rows.append(
                 pd.DataFrame(
                     {
                         "model": model,
                         "sigma_mV": float(sigma),
-                        "current": current_nA,
-                        "current_unit": "nA",
-                        "rate_Hz": rate,
+                        "current": current,
+                        "current_unit": definition.current_unit_name,
+                        "rate_Hz": oracle_rate(definition, current, sigma),
                     }
                 )
             )
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=COLUMNS[:5])
 
 
+def oracle_rate(model: NeuronModel, current: np.ndarray, sigma_mV: float) -> np.ndarray:
+    """The analytic rate (Hz) of a LIF ``model`` at ``current`` (in its current unit): the LIF
+    formula without noise, Siegert's with ``sigma_mV`` (mean drive ``mu = R_m I``)."""
+    if sigma_mV == 0:
+        return lif_rate(current * model.current_unit, model=model)
+    mu = model.params["R_m"] * current * model.current_unit
+    return siegert_rate(mu, sigma_mV * mV, model=model)
+
+
 def accuracy_table(curves: pd.DataFrame, min_rate_Hz: float = 5.0) -> pd.DataFrame:
     """Largest relative error of each LIF curve against its oracle where the oracle > 5 Hz."""
-    from neuroact.bio.theory import lif_rate, siegert_rate
-
     rows = []
     for (model, sigma), d in curves[curves["model"].isin(["lif", "noisy_lif"])].groupby(
         ["model", "sigma_mV"]
     ):
-        current = d["current"].to_numpy() * 1e-9
-        if sigma == 0:
-            oracle = lif_rate(current)
-        else:
-            oracle = siegert_rate(current * 1e7, sigma * 1e-3)
+        oracle = oracle_rate(get_model(model), d["current"].to_numpy(), sigma)
         ok = oracle > min_rate_Hz
         rel = np.abs(d["rate_Hz"].to_numpy()[ok] / oracle[ok] - 1)
         sem = d["rate_sem_Hz"].to_numpy()[ok] / oracle[ok]
@@ -283,13 +300,17 @@ def run(
 ) -> RunFolder:
     """Simulate every curve, write the tables and the figure into ``out``; resumes.
 
-    ``data_dir`` and ``inputs`` are accepted for the common protocol and not used.
+    ``data_dir`` and ``inputs`` are accepted for the common protocol and not used. Every
+    setting is checked before anything is simulated or written.
     """
+    if not isinstance(config, Config):
+        raise TypeError(f"config must be a fi_curves.Config; got {type(config).__name__}")
+    jobs = _jobs(config)
     folder = out if isinstance(out, RunFolder) else RunFolder(out)
     folder.write_config(config)
     curves = run_jobs(
         simulate_curve,
-        _jobs(config),
+        jobs,
         run=folder,
         group="curves",
         workers=workers,
@@ -310,8 +331,10 @@ def run(
 
 def draw(run: RunFolder) -> list[Path]:
     """Redraw the f-I figure from ``fi_curves.csv`` and ``fi_theory.csv``."""
+    # matplotlib and seaborn are heavy: imported only when figures are drawn
+    from neuroact.figures import save
     from neuroact.figures.bio_fi import plot_fi_curves
 
     run = run if isinstance(run, RunFolder) else RunFolder(run)
     theory = run.read_table("fi_theory") if run.has("fi_theory.csv") else None
-    return plot_fi_curves(run.read_table("fi_curves"), run / "fi_curves.png", theory=theory)
+    return save(plot_fi_curves(run.read_table("fi_curves"), theory), run / "fi_curves.png")

@@ -21,7 +21,7 @@ listed under each sweep it belongs to; a rerun skips the networks already there.
 Low-rate networks need long runs: a neuron at 0.3 Hz rarely fires three times in one second.
 Each job runs ``max(duration_s, spikes_per_neuron / r_MF)`` seconds (capped at
 ``max_duration_s``), with ``r_MF`` the mean-field rate of
-:func:`neuroact.bio.network.mean_field_rate`. Even so the CV of a few ISIs is biased low (about
+:func:`neuroact.bio.theory.mean_field_rate`. Even so the CV of a few ISIs is biased low (about
 0.6 for a Poisson train with 2-3 ISIs in the window), so the irregularity criterion of the
 asynchronous-irregular state uses Holt's CV2, which is 1 for Poisson trains at any count; the
 plain CV is reported beside it (``cv_isi``, ``cv2_isi``).
@@ -34,19 +34,41 @@ Tables: ``population_summary.csv`` (one row per simulated network, all sweeps), 
 (edges of the 1-4% band along each scan), ``energy.csv`` (ATP budget of the showcase networks,
 both budgets, and Lennie's inverse), ``rates.csv``, ``raster.csv``, ``population_rate.csv``.
 Figures: raster + population rate, rate distribution, phase map, band scans.
+
+Networks as jobs
+----------------
+:func:`network_job` simulates one network from plain numbers (physical ones named with their
+unit, ``duration_s``, ``J_mV``, ``dt_ms``: :mod:`neuroact.bio.units`) and returns its summary
+row; :func:`sweep` runs a (g, eta, heterogeneity) grid of them as resumable jobs;
+:func:`job_key` names a sweep point; :func:`config_dict` writes a
+:class:`~neuroact.bio.network.BrunelConfig` as the plain numbers :func:`network_job` reads.
+Every configuration is checked before the first network is simulated or a file written.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from brian2 import Hz, ms
 
+from neuroact.bio.energy import (
+    BUDGETS,
+    affordable_active_fraction,
+    atp_breakdown,
+    atp_rate,
+    get_budget,
+)
+from neuroact.bio.network import BrunelConfig, simulate
+from neuroact.bio.runtime import check_target
+from neuroact.bio.theory import mean_field_rate
+from neuroact.bio.units import check_count, check_number, from_columns, to_column
 from neuroact.literature import LENNIE_2003
 from neuroact.parallel import Job, run_jobs
 from neuroact.results import RunFolder
@@ -134,7 +156,120 @@ PROFILES = {
 
 
 # ---------------------------------------------------------------------------------------------
-# jobs
+# one network as a job: plain numbers in, one summary row out
+
+# BrunelConfig's physical fields and the plain-number key (with its unit) each has in a job
+PLAIN_KEYS = {
+    "J": "J_mV",
+    "delay": "delay_ms",
+    "tau": "tau_ms",
+    "theta": "theta_mV",
+    "v_reset": "v_reset_mV",
+    "t_ref": "t_ref_ms",
+    "duration": "duration_s",
+    "transient": "transient_s",
+    "dt": "dt_ms",
+}
+_FIELDS = tuple(f.name for f in fields(BrunelConfig))
+
+
+def config_dict(cfg: BrunelConfig) -> dict:
+    """``cfg`` as plain numbers, physical fields named with their unit (``J_mV``, ``dt_ms``):
+    JSON-ready, and what :func:`network_job` reads back (``network_config(**config_dict(cfg))
+    == cfg``)."""
+    return {
+        PLAIN_KEYS.get(name, name): (
+            to_column(PLAIN_KEYS[name], getattr(cfg, name))
+            if name in PLAIN_KEYS
+            else getattr(cfg, name)
+        )
+        for name in _FIELDS
+    }
+
+
+def network_config(**params: Any) -> BrunelConfig:
+    """The :class:`BrunelConfig` of plain-number ``params`` (keys as in :func:`config_dict`;
+    missing ones keep BrunelConfig's defaults), checked before anything runs."""
+    kw = from_columns(params)
+    unknown = sorted(set(kw) - set(_FIELDS))
+    if unknown:
+        raise ValueError(
+            f"unknown network parameter(s) {unknown}; expected BrunelConfig fields, physical "
+            f"ones as {sorted(PLAIN_KEYS.values())}"
+        )
+    return BrunelConfig(**kw)
+
+
+def network_job(label: str | None = None, **params: Any) -> dict:
+    """Simulate one network from plain-number parameters and return its summary row.
+
+    The job function of :func:`sweep` (module level, so it runs on local processes or a Dask
+    cluster). ``params`` as in :func:`network_config` (``n_exc``, ``g``, ``eta``,
+    ``duration_s``, ``J_mV``, ...); ``label`` is copied into the row.
+    """
+    row = simulate(network_config(**params)).to_frame().iloc[0].to_dict()
+    if label is not None:
+        row["label"] = label
+    return row
+
+
+def job_key(
+    g: float, eta: float, heterogeneity: float = 0.0, n_exc: int | None = None, seed: int = 0
+) -> str:
+    """File-safe key of one sweep point."""
+    key = f"g={g:.3f}_eta={eta:.3f}_het={heterogeneity:.2f}_seed={seed}"
+    return f"N={n_exc}_" + key if n_exc is not None else key
+
+
+def sweep(
+    gs: Sequence[float],
+    etas: Sequence[float],
+    base: dict,
+    *,
+    heterogeneities: Sequence[float] = (0.0,),
+    run: RunFolder | None = None,
+    group: str = "phase",
+    workers: int = 1,
+    scheduler: Any = None,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Simulate every (g, eta, heterogeneity) as an independent job; one summary row each.
+
+    ``base`` holds the other :func:`network_job` parameters (plain numbers). Every network's
+    configuration is checked before the first one runs. With ``run`` (a
+    :class:`neuroact.results.RunFolder`) each result is written as it finishes and a rerun
+    skips finished jobs.
+    """
+    for name, values in (("gs", gs), ("etas", etas), ("heterogeneities", heterogeneities)):
+        if not len(values):
+            raise ValueError(f"{name} must not be empty; got {values!r}")
+        for v in values:
+            check_number(name, v, nonnegative=True)
+    jobs = [
+        Job(
+            job_key(g, eta, het, base.get("n_exc"), base.get("seed", 0)),
+            {**base, "g": float(g), "eta": float(eta), "heterogeneity": float(het)},
+        )
+        for het in heterogeneities
+        for g in gs
+        for eta in etas
+    ]
+    for job in jobs:
+        network_config(**job.params)
+    return run_jobs(
+        network_job,
+        jobs,
+        run=run,
+        group=group,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        desc="Brunel sweep",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# the experiment's jobs
 
 
 def _base(config: Config) -> dict:
@@ -149,9 +284,7 @@ def _base(config: Config) -> dict:
 
 
 def job_duration(config: Config, g: float, eta: float) -> float:
-    """Run length: long enough for ``spikes_per_neuron`` spikes at the mean-field rate."""
-    from neuroact.bio.network import BrunelConfig, mean_field_rate
-
+    """Run length (s): long enough for ``spikes_per_neuron`` spikes at the mean-field rate."""
     cfg = BrunelConfig(
         n_exc=config.n_exc, c_exc=config.c_exc, reference_c_exc=config.reference_c_exc, g=g, eta=eta
     )
@@ -164,42 +297,41 @@ def job_duration(config: Config, g: float, eta: float) -> float:
 
 def summary_job(budget: str = "attwell_laughlin_2001", **params: Any) -> dict:
     """One network's summary row plus its ATP/s per neuron (module level: runs anywhere)."""
-    from brian2 import Hz
-
-    from neuroact.bio.energy import atp_rate
-    from neuroact.bio.network import network_job
-
     row = network_job(**params)
     row["atp_per_neuron_per_s"] = atp_rate(row["mean_rate_Hz"] * Hz, budget)
     return row
 
 
 def _job(config: Config, g: float, eta: float, het: float) -> Job:
-    from neuroact.bio.network import job_key
-
     params = {
         **_base(config),
         "g": float(g),
         "eta": float(eta),
         "heterogeneity": float(het),
         "duration_s": job_duration(config, g, eta),
-        "budget": config.budget,
     }
-    return Job(job_key(g, eta, het, config.n_exc, config.seed), params)
+    network_config(**params)  # every network is checked before the first one runs
+    return Job(job_key(g, eta, het, config.n_exc, config.seed), params | {"budget": config.budget})
 
 
-def _run_points(config, run, sweeps: dict, workers, scheduler, progress) -> pd.DataFrame:
-    """Run every distinct (g, eta, heterogeneity) of all sweeps once; label rows by sweep."""
+def _plan(config: Config, sweeps: dict) -> tuple[list[Job], list[tuple[str, str]]]:
+    """Every distinct (g, eta, heterogeneity) of all sweeps once, and which sweeps list it."""
     jobs: dict[str, Job] = {}
     membership = []
-    for sweep, points in sweeps.items():
+    for sweep_name, points in sweeps.items():
         for g, eta, het in points:
             job = _job(config, g, eta, het)
             jobs.setdefault(job.key, job)
-            membership.append((sweep, job.key))
+            membership.append((sweep_name, job.key))
+    return list(jobs.values()), membership
+
+
+def _run_points(config, run, plan, workers, scheduler, progress) -> pd.DataFrame:
+    """Run the planned networks; one row per (sweep, network)."""
+    jobs, membership = plan
     results = run_jobs(
         summary_job,
-        list(jobs.values()),
+        jobs,
         run=run,
         group="networks",
         workers=workers,
@@ -208,32 +340,25 @@ def _run_points(config, run, sweeps: dict, workers, scheduler, progress) -> pd.D
         desc="Brunel networks",
     )
     by_key = results.set_index("job")
-    rows = [by_key.loc[key].to_dict() | {"sweep": sweep, "job": key} for sweep, key in membership]
+    rows = [by_key.loc[key].to_dict() | {"sweep": name, "job": key} for name, key in membership]
     return pd.DataFrame(rows)
 
 
-def _showcase(config: Config, run: RunFolder, label: str, g: float, eta: float, het: float):
-    """Simulate one network, keeping spikes for the figures; skipped if already done."""
-    from brian2 import Hz, ms, second
-
-    from neuroact.bio.energy import atp_rate
-    from neuroact.bio.network import BrunelConfig, simulate
-
-    name = f"showcase_{label}"
-    if run.has(f"{name}_summary.csv"):
-        return
-    cfg = BrunelConfig(
-        n_exc=config.n_exc,
-        c_exc=config.c_exc,
-        reference_c_exc=config.reference_c_exc,
+def _showcase_config(config: Config, g: float, eta: float, het: float) -> BrunelConfig:
+    return network_config(
+        **_base(config),
         g=g,
         eta=eta,
         heterogeneity=het,
-        duration=job_duration(config, g, eta) * second,
-        transient=config.transient_s * second,
-        seed=config.seed,
-        target=config.target,
+        duration_s=job_duration(config, g, eta),
     )
+
+
+def _showcase(config: Config, run: RunFolder, label: str, cfg: BrunelConfig) -> None:
+    """Simulate one network, keeping spikes for the figures; skipped if already done."""
+    name = f"showcase_{label}"
+    if run.has(f"{name}_summary.csv"):
+        return
     act = simulate(cfg)
     row = act.to_frame()
     row.insert(0, "label", label)
@@ -241,9 +366,9 @@ def _showcase(config: Config, run: RunFolder, label: str, g: float, eta: float, 
     t_max = min(config.raster_ms / 1e3, act.duration_s)
     raster = act.spikes_frame(max_neurons=config.raster_neurons, t_max_s=t_max)
     raster.insert(0, "label", label)
-    raster.insert(1, "g", g)
-    raster.insert(2, "eta", eta)
-    raster.insert(3, "heterogeneity", het)
+    raster.insert(1, "g", cfg.g)
+    raster.insert(2, "eta", cfg.eta)
+    raster.insert(3, "heterogeneity", cfg.heterogeneity)
     t, rate = act.population_rate(1 * ms)
     poprate = pd.DataFrame({"label": label, "time_ms": t * 1e3, "rate_Hz": rate})
     rates = pd.DataFrame(
@@ -307,10 +432,6 @@ def band_edges(
 
 def energy_table(summary: pd.DataFrame, config: Config) -> pd.DataFrame:
     """ATP breakdown of each showcase network under both budgets, and Lennie's inverse."""
-    from brian2 import Hz, ms
-
-    from neuroact.bio.energy import BUDGETS, affordable_active_fraction, atp_breakdown, atp_rate
-
     rows = []
     for _, net in summary.iterrows():
         rate = float(net["mean_rate_Hz"])
@@ -344,6 +465,31 @@ def energy_table(summary: pd.DataFrame, config: Config) -> pd.DataFrame:
 # protocol
 
 
+def _sweeps(config: Config) -> dict[str, list[tuple[float, float, float]]]:
+    """The (g, eta, heterogeneity) points of each sweep; the plain settings checked."""
+    check_target(config.target)
+    get_budget(config.budget)
+    for name in ("gs", "etas", "heterogeneities", "eta_scan", "g_scan", "scan_heterogeneities"):
+        if not len(getattr(config, name)):
+            raise ValueError(f"{name} must not be empty; got {getattr(config, name)!r}")
+    duration = check_number("duration_s", config.duration_s, positive=True)
+    if check_number("max_duration_s", config.max_duration_s) < duration:
+        raise ValueError(
+            f"max_duration_s must be >= duration_s ({duration}); got {config.max_duration_s!r}"
+        )
+    check_number("spikes_per_neuron", config.spikes_per_neuron, positive=True)
+    check_count("raster_neurons", config.raster_neurons)
+    check_number("raster_ms", config.raster_ms, positive=True)
+    sp = (config.sparse_g, config.sparse_eta, config.sparse_heterogeneity)
+    return {
+        "phase": [
+            (g, e, h) for h in config.heterogeneities for g in config.gs for e in config.etas
+        ],
+        "eta_scan": [(sp[0], e, h) for h in config.scan_heterogeneities for e in config.eta_scan],
+        "g_scan": [(g, sp[1], h) for h in config.scan_heterogeneities for g in config.g_scan],
+    }
+
+
 def run(
     config: Config,
     out,
@@ -354,29 +500,30 @@ def run(
     data_dir=None,
     inputs=None,
 ) -> RunFolder:
-    """Run the sweeps and showcases, write the tables and figures into ``out``."""
-    from neuroact.bio.network import check_target
+    """Run the sweeps and showcases, write the tables and figures into ``out``.
 
+    Every setting and every network of the run is checked first: a bad configuration raises
+    (naming the field) before anything is simulated or written.
+    """
     if not isinstance(config, Config):
         raise TypeError(f"config must be a population_sparsity.Config; got {type(config).__name__}")
-    check_target(config.target)
+    started = time.perf_counter()
+    sweeps = _sweeps(config)
+    plan = _plan(config, sweeps)
+    sp = (config.sparse_g, config.sparse_eta, config.sparse_heterogeneity)
+    showcases = {
+        label: _showcase_config(config, *point)
+        for label, point in (
+            ("standard", (config.standard_g, config.standard_eta, 0.0)),
+            ("sparse", sp),
+        )
+    }
     folder = out if isinstance(out, RunFolder) else RunFolder(out)
     folder.write_config(asdict(config))
-    started = time.perf_counter()
 
-    phase_points = [
-        (g, e, h) for h in config.heterogeneities for g in config.gs for e in config.etas
-    ]
-    sp = (config.sparse_g, config.sparse_eta, config.sparse_heterogeneity)
-    sweeps = {
-        "phase": phase_points,
-        "eta_scan": [(sp[0], e, h) for h in config.scan_heterogeneities for e in config.eta_scan],
-        "g_scan": [(g, sp[1], h) for h in config.scan_heterogeneities for g in config.g_scan],
-    }
-    frames = [_run_points(config, folder, sweeps, workers, scheduler, progress)]
-    showcases = {"standard": (config.standard_g, config.standard_eta, 0.0), "sparse": sp}
-    for label, (g, eta, het) in showcases.items():
-        _showcase(config, folder, label, g, eta, het)
+    frames = [_run_points(config, folder, plan, workers, scheduler, progress)]
+    for label, cfg in showcases.items():
+        _showcase(config, folder, label, cfg)
     show = pd.concat(
         [folder.read_table(f"showcase_{k}_summary") for k in showcases], ignore_index=True
     )
@@ -420,16 +567,18 @@ def run(
 
 
 def draw(run: RunFolder) -> list[Path]:
-    """Redraw every figure from the run folder's tables."""
+    """Redraw every figure from the run folder's tables (the summary figures first: a copy
+    without the bulky spike tables still gets them before the missing table is reported)."""
+    # matplotlib and seaborn are heavy: imported only when figures are drawn
     from neuroact.figures import bio_network as figs
+    from neuroact.figures import save
 
     run = run if isinstance(run, RunFolder) else RunFolder(run)
     summary = run.read_table("population_summary")
-    paths = []
-    paths += figs.raster_and_rate(
-        run.read_table("raster"), run.read_table("population_rate"), run / "population_raster"
-    )
-    paths += figs.rate_distribution(run.read_table("rates"), run / "population_rates")
-    paths += figs.phase_map(summary[summary["sweep"] == "phase"], run / "population_phase_map")
-    paths += figs.band_scans(summary, run / "population_band_scans")
+    phase = figs.phase_map(summary[summary["sweep"] == "phase"])
+    paths = save(phase, run / "population_phase_map")
+    paths += save(figs.band_scans(summary), run / "population_band_scans")
+    raster = figs.raster_and_rate(run.read_table("raster"), run.read_table("population_rate"))
+    paths += save(raster, run / "population_raster")
+    paths += save(figs.rate_distribution(run.read_table("rates")), run / "population_rates")
     return paths

@@ -25,20 +25,24 @@ network, with ``collapsed``), ``hinge.csv`` (the fit, on the networks that learn
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import dataclasses
+import os
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Unpack
 
 import numpy as np
 import pandas as pd
-import torch
 
-from neuroact.experiments.glorot_table1 import (
-    network_job,
+from neuroact.ann.train import TrainConfig
+from neuroact.experiments._training import (
+    QUICK_TRAIN,
+    ExperimentRun,
+    RunOptions,
+    check_config,
     network_table,
-    train_job,
 )
 from neuroact.literature import GLOROT_2011_HARMLESS_SPARSITY
-from neuroact.parallel import run_jobs, threads_for
 from neuroact.results import RunFolder
 
 
@@ -189,105 +193,60 @@ def band_table(nets: pd.DataFrame, n_boot: int = 2000, seed: int = 0) -> pd.Data
 
 @dataclass
 class Config:
-    """Rectifier MLPs x L1 penalties x seeds (all other settings shared)."""
+    """Rectifier MLPs x L1 penalties x seeds; every other setting from the ``train`` template
+    (its ``l1`` and ``seed`` are set per network). ``n_boot``: bootstrap resamples of the hinge
+    fit and the bands; ``eval_limit``: evaluate on only the first ``eval_limit`` validation and
+    test images (None = all)."""
 
-    dataset: str = "mnist"
     l1s: tuple[float, ...] = (0.0, 1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 5e-3, 8e-3, 1.2e-2, 2e-2)
     seeds: tuple[int, ...] = (0, 1)
-    activation: str = "relu"
-    widths: tuple[int, ...] = (1000, 1000, 1000)
-    init: str = "xavier"
-    epochs: int = 10
-    batch_size: int = 100
-    lr: float = 0.05
-    train_size: int | None = None
-    eval_size: int = 2000
+    train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=10))
     n_boot: int = 1000
     eval_limit: int | None = None
-    threads: int | None = None
 
 
 PROFILES = {
     "quick": Config(
-        dataset="mnist-subset",  # offline: the MNIST subset shipped in the package
         l1s=(0.0, 1e-4, 1e-3, 1e-2, 5e-2),
         seeds=(0, 1),
-        widths=(300, 300),
-        epochs=4,
-        train_size=5000,
-        eval_size=500,
+        train=dataclasses.replace(QUICK_TRAIN, widths=(300, 300), epochs=4),
         n_boot=100,
         eval_limit=1000,
-        threads=1,
     ),
     # 3 x 500 instead of 3 x 1000 (a quarter of the cost) to fit the 2-hour full run.
-    "full": Config(widths=(500, 500, 500)),
+    "full": Config(train=TrainConfig(widths=(500, 500, 500), epochs=10)),
 }
 
 
-def run(
-    config: Config,
-    out,
-    *,
-    workers: int = 1,
-    scheduler=None,
-    progress: bool = True,
-    data_dir=None,
-    inputs=None,
-) -> RunFolder:
+def run(config: Config, out: str | os.PathLike, **options: Unpack[RunOptions]) -> RunFolder:
     """Train every (l1, seed) network (resumable), fit the hinge, write tables and figure."""
-    run_folder = RunFolder(out)
-    run_folder.write_config(config)
-    data_dir = str(data_dir) if data_dir is not None else None
-    dataset = config.dataset
-    jobs = [
-        network_job(
-            f"l1={l1:g}_s{seed}",
-            run_folder.path,
-            data_dir,
-            config,
-            threads_for(workers, scheduler),
-            dataset=dataset,
-            activation=config.activation,
-            widths=tuple(config.widths),
-            init=config.init,
-            epochs=config.epochs,
-            batch_size=config.batch_size,
-            lr=config.lr,
-            l1=float(l1),
-            seed=int(seed),
-            train_size=config.train_size,
-            eval_size=config.eval_size,
-        )
+    nets = networks(config)  # checks every network before anything is written
+    run = ExperimentRun.open(config, Config, out, **options)
+    history = run.train(nets, eval_limit=config.eval_limit, desc="sparsity_vs_error")
+    table = network_table(history)
+    table["collapsed"] = table["test_error"] > COLLAPSED_ERROR
+    run.folder.write_table("history", history)
+    run.folder.write_table("networks", table)
+    learned = table[~table["collapsed"]]
+    fit = fit_hinge(learned["frac_zero"], learned["test_error"], n_boot=config.n_boot, seed=0)
+    run.folder.write_table("hinge", fit.to_frame())
+    run.folder.write_table("bands", band_table(table, n_boot=config.n_boot))
+    return run.finish(draw)
+
+
+def networks(config: Config) -> dict[str, TrainConfig]:
+    """``{job key: TrainConfig}``: one network per L1 penalty x seed."""
+    check_config(config, Config)
+    return {
+        f"l1={l1:g}_s{seed}": dataclasses.replace(config.train, l1=float(l1), seed=int(seed))
         for l1 in config.l1s
         for seed in config.seeds
-    ]
-    history = run_jobs(
-        train_job,
-        jobs,
-        run=run_folder,
-        group="networks",
-        workers=workers,
-        scheduler=scheduler,
-        progress=progress,
-        desc="sparsity_vs_error",
-    )
-    nets = network_table(history)
-    nets["collapsed"] = nets["test_error"] > COLLAPSED_ERROR
-    run_folder.write_table("history", history)
-    run_folder.write_table("networks", nets)
-    learned = nets[~nets["collapsed"]]
-    fit = fit_hinge(learned["frac_zero"], learned["test_error"], n_boot=config.n_boot, seed=0)
-    run_folder.write_table("hinge", fit.to_frame())
-    run_folder.write_table("bands", band_table(nets, n_boot=config.n_boot))
-    draw(run_folder)
-    run_folder.write_metadata(seed=None, torch_threads=torch.get_num_threads())
-    return run_folder
+    }
 
 
 def draw(run: RunFolder) -> list[Path]:
-    from neuroact.figures import ann_claims
+    # matplotlib and seaborn are heavy: imported only when figures are drawn
+    from neuroact.figures import ann_claims, save
 
-    return ann_claims.sparsity_vs_error(
-        run.read_table("networks"), run.read_table("hinge"), run.path / "sparsity_vs_error"
-    )
+    fig = ann_claims.sparsity_vs_error(run.read_table("networks"), run.read_table("hinge"))
+    return save(fig, run.path / "sparsity_vs_error")

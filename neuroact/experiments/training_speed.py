@@ -34,16 +34,18 @@ error per epoch of the chosen-rate runs), ``runs.csv`` (epochs and seconds to ta
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Unpack
 
 import numpy as np
 import pandas as pd
-import torch
 
-from neuroact.experiments.glorot_table1 import network_job, train_job
-from neuroact.parallel import Job, run_jobs, threads_for
+from neuroact.ann.train import TrainConfig
+from neuroact.experiments._training import ExperimentRun, RunOptions, check_config
 from neuroact.results import RunFolder
 
 CHANCE_ERROR = 0.9
@@ -161,132 +163,116 @@ def ratio_table(runs: pd.DataFrame, reference: str = "relu") -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# The template of every run: momentum SGD at a constant rate, a bare loop (no probes: the timing
+# is the point), the end-of-epoch error on the first ``train_eval_size`` training examples.
+SPEED_RUN = TrainConfig(
+    lr_schedule="constant", probes=False, epochs=15, train_size=10000, train_eval_size=10000
+)
+
+
 @dataclass
 class Config:
-    """Models x activations x learning rates (search), then seeds at the chosen rate."""
+    """Models x activations x learning rates (search), then seeds at the chosen rate.
 
-    dataset: str = "mnist"
+    ``train`` is the template of every run (its model, widths, activation, lr and seed are set
+    per run; default :data:`SPEED_RUN`). ``mlp_widths`` and
+    ``cnn_widths`` are the hidden sizes of the two ``models``; ``target`` the training error to
+    reach; ``eval_limit`` evaluates on only the first ``eval_limit`` validation and test images.
+    """
+
     models: tuple[str, ...] = ("mlp", "cnn")
     mlp_widths: tuple[int, ...] = (1000, 1000, 1000)
     cnn_widths: tuple[int, ...] = (16, 32, 128)
     activations: tuple[str, ...] = ("relu", "tanh", "sigmoid", "softplus")
     lr_grid: tuple[float, ...] = (0.003, 0.01, 0.03, 0.1)
-    momentum: float = 0.9
-    init: str = "xavier"
     target: float = 0.03
-    epochs: int = 15
-    batch_size: int = 100
-    train_size: int | None = 10000
-    train_eval_size: int = 10000
     search_seed: int = 0
     seeds: tuple[int, ...] = (1, 2, 3)
+    train: TrainConfig = field(default_factory=lambda: dataclasses.replace(SPEED_RUN))
     eval_limit: int | None = 2000
-    threads: int | None = None
 
 
 PROFILES = {
     "quick": Config(
-        dataset="mnist-subset",  # offline: the MNIST subset shipped in the package
         models=("mlp", "cnn"),
         mlp_widths=(100, 100),
         cnn_widths=(4, 8, 32),
         activations=("relu", "tanh", "sigmoid"),
         lr_grid=(0.01, 0.1),
         target=0.25,
-        epochs=3,
-        batch_size=50,
-        train_size=1000,
-        train_eval_size=1000,
         seeds=(1, 2),
+        train=dataclasses.replace(
+            SPEED_RUN,
+            dataset="mnist-subset",  # offline: the MNIST subset shipped in the package
+            epochs=3,
+            batch_size=50,
+            train_size=1000,
+            train_eval_size=1000,
+            threads=1,
+        ),
         eval_limit=1000,
-        threads=1,
     ),
     # 0.3 included: tanh's best rate sat at the top of a grid ending at 0.1
-    "full": Config(lr_grid=(0.01, 0.03, 0.1, 0.3), epochs=10),
+    "full": Config(lr_grid=(0.01, 0.03, 0.1, 0.3), train=dataclasses.replace(SPEED_RUN, epochs=10)),
 }
 
 
-def _job(config: Config, data_dir, dataset, model, act, lr, seed, threads) -> Job:
-    key = f"{model}_{act}_lr={lr:g}_s{seed}"
-    return network_job(
-        key,
-        None,
-        data_dir,
-        config,
-        threads,
-        dataset=dataset,
+def network(config: Config, model: str, activation: str, lr: float, seed: int):
+    """``(job key, TrainConfig)`` of one run: ``model`` with ``activation`` at rate ``lr``."""
+    widths = config.mlp_widths if model == "mlp" else config.cnn_widths
+    net = dataclasses.replace(
+        config.train,
         model=model,
-        widths=tuple(config.mlp_widths if model == "mlp" else config.cnn_widths),
-        activation=act,
-        init=config.init,
+        widths=tuple(widths),
+        activation=activation,
         lr=float(lr),
-        momentum=config.momentum,
-        lr_schedule="constant",
-        epochs=config.epochs,
-        batch_size=config.batch_size,
-        train_size=config.train_size,
-        train_eval_size=config.train_eval_size,
-        probes=False,  # a bare loop: the timing is the point
         seed=int(seed),
-        diverged_ok=True,  # a learning rate that diverges is a result of the search
     )
+    return f"{model}_{net.activation}_lr={lr:g}_s{seed}", net
 
 
-def run(
-    config: Config,
-    out,
-    *,
-    workers: int = 1,
-    scheduler=None,
-    progress: bool = True,
-    data_dir=None,
-    inputs=None,
-) -> RunFolder:
+def run(config: Config, out: str | os.PathLike, **options: Unpack[RunOptions]) -> RunFolder:
     """Learning-rate search, then the seeds at each activation's chosen rate (resumable)."""
+    check_config(config, Config)
     if config.search_seed in config.seeds:
         raise ValueError(
             f"seeds must not include search_seed ({config.search_seed}): the search winner is a "
             f"selected, fast run; got seeds={tuple(config.seeds)}"
         )
-    run_folder = RunFolder(out)
-    run_folder.write_config(config)
-    data_dir = str(data_dir) if data_dir is not None else None
-    dataset = config.dataset
-    threads = threads_for(workers, scheduler)
-    common = dict(
-        run=run_folder, group="runs", workers=workers, scheduler=scheduler, progress=progress
-    )
-    search_jobs = [
-        _job(config, data_dir, dataset, m, a, lr, config.search_seed, threads)
+    grid = [
+        network(config, m, a, lr, config.search_seed)
         for m in config.models
         for a in config.activations
         for lr in config.lr_grid
-    ]
-    search_hist = run_jobs(train_job, search_jobs, desc="training_speed lr search", **common)
-    search = runs_table(run_curves(search_hist), config.target)
+    ]  # checks every search run before anything is written
+    run = ExperimentRun.open(config, Config, out, **options)
+
+    def train(nets: list[tuple[str, TrainConfig]], desc: str) -> pd.DataFrame:
+        # a rate that diverges is a result of the search; no checkpoints for short runs
+        options = dict(eval_limit=config.eval_limit, diverged_ok=True, checkpoint=False)
+        return run.train(dict(nets), group="runs", desc=desc, **options)
+
+    search = runs_table(run_curves(train(grid, "training_speed lr search")), config.target)
     chosen = choose_lr(search)
-    run_folder.write_table("lr_search", search)
-    run_folder.write_table("chosen_lr", chosen)
-    seed_jobs = [
-        _job(config, data_dir, dataset, r.model, r.activation, r.lr, s, threads)
+    run.folder.write_table("lr_search", search)
+    run.folder.write_table("chosen_lr", chosen)
+    nets = [
+        network(config, r.model, r.activation, r.lr, s)
         for r in chosen.itertuples()
         for s in config.seeds
     ]
-    hist = run_jobs(train_job, seed_jobs, desc="training_speed seeds", **common)
-    curves = run_curves(hist)
+    curves = run_curves(train(nets, "training_speed seeds"))
     runs = runs_table(curves, config.target)
-    run_folder.write_table("curves", curves)
-    run_folder.write_table("runs", runs)
-    run_folder.write_table("ratios", ratio_table(runs))
-    draw(run_folder)
-    run_folder.write_metadata(seed=config.search_seed, torch_threads=torch.get_num_threads())
-    return run_folder
+    run.folder.write_table("curves", curves)
+    run.folder.write_table("runs", runs)
+    run.folder.write_table("ratios", ratio_table(runs))
+    return run.finish(draw, seed=config.search_seed)
 
 
 def draw(run: RunFolder) -> list[Path]:
-    from neuroact.figures import ann_claims
+    # matplotlib and seaborn are heavy: imported only when figures are drawn
+    from neuroact.figures import ann_claims, save
 
     target = run.read_json("config")["target"]
-    return ann_claims.training_speed(
-        run.read_table("curves"), run.read_table("ratios"), target, run.path / "training_speed"
-    )
+    fig = ann_claims.training_speed(run.read_table("curves"), run.read_table("ratios"), target)
+    return save(fig, run.path / "training_speed")

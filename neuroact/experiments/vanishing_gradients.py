@@ -34,21 +34,19 @@ Tables: ``grads_at_init.csv`` (depth x activation x init x seed x layer), ``trai
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Unpack
 
 import pandas as pd
-import torch
 
 from neuroact.ann.models import MLP
 from neuroact.ann.probes import activation_stats, backprop_gradient_norms, layer_gradient_norms
-from neuroact.ann.train import torch_settings
-from neuroact.experiments.glorot_table1 import (
-    cached_data,
-    network_job,
-    train_job,
-)
-from neuroact.parallel import Job, run_jobs, threads_for
+from neuroact.ann.train import TrainConfig, torch_settings
+from neuroact.experiments._training import ExperimentRun, RunOptions, cached_data, check_config
+from neuroact.parallel import Job
 from neuroact.results import RunFolder
 
 
@@ -106,71 +104,92 @@ def gradients_at_init(
     return pd.DataFrame(rows)
 
 
+# The template of the trained networks: 4 x 1000 units, plain SGD as Glorot & Bengio 2010
+# (momentum 0, a constant rate), mini-batches of 10.
+PLAIN_SGD = TrainConfig(
+    widths=(1000,) * 4,
+    epochs=15,
+    train_size=5000,
+    lr=0.1,
+    momentum=0.0,
+    lr_schedule="constant",
+    batch_size=10,
+    eval_size=1000,
+)
+
+
 @dataclass
 class Config:
-    """Depths x activations x inits at init; one depth trained per activation x init."""
+    """Depths x activations x inits x seeds at init; one network trained per activation x init.
 
-    dataset: str = "mnist"
+    At init: MLPs of each of ``depths`` hidden layers of ``width`` units, measured on
+    ``n_init_samples`` training images of ``train.dataset``. Training: the ``train`` template
+    (its activation and init are set per network; default :data:`PLAIN_SGD`); ``eval_limit``
+    evaluates on only the first ``eval_limit`` validation and test images.
+    """
+
     depths: tuple[int, ...] = (2, 4, 6, 8, 10, 15, 20)
     width: int = 500
     activations: tuple[str, ...] = ("sigmoid", "tanh", "relu")
     inits: tuple[str, ...] = ("torch", "xavier", "he")
     seeds: tuple[int, ...] = (0, 1, 2)
     n_init_samples: int = 1000
-    train_depth: int = 4
-    train_width: int = 1000
-    train_epochs: int = 15
-    train_size: int = 5000
-    lr: float = 0.1
-    batch_size: int = 10
-    train_seed: int = 0
+    train: TrainConfig = field(default_factory=lambda: dataclasses.replace(PLAIN_SGD))
     eval_limit: int | None = 2000
-    threads: int | None = None
 
 
 PROFILES = {
     "quick": Config(
-        dataset="mnist-subset",  # offline: the MNIST subset shipped in the package
         depths=(2, 10),
         width=64,
         activations=("sigmoid", "tanh", "relu"),
         inits=("torch", "xavier"),
         seeds=(0,),
         n_init_samples=200,
-        train_depth=4,
-        train_width=64,
-        train_epochs=2,
-        train_size=500,
-        batch_size=20,
+        train=dataclasses.replace(
+            PLAIN_SGD,
+            dataset="mnist-subset",  # offline: the MNIST subset shipped in the package
+            widths=(64,) * 4,
+            epochs=2,
+            train_size=500,
+            batch_size=20,
+            threads=1,
+        ),
         eval_limit=1000,
-        threads=1,
     ),
-    "full": Config(seeds=(0, 1), train_epochs=8),
+    "full": Config(seeds=(0, 1), train=dataclasses.replace(PLAIN_SGD, epochs=8)),
 }
 
+# The columns of ``training.csv``.
+TRAINING_COLUMNS = (
+    "job",
+    "activation",
+    "init",
+    "epoch",
+    "layer",
+    "layer_kind",
+    "grad_norm",
+    "mean_activation",
+    "std_activation",
+    "saturation_frac",
+    "frac_zero",
+    "frac_active_input",
+    "train_error",
+    "test_error",
+)
 
-def run(
-    config: Config,
-    out,
-    *,
-    workers: int = 1,
-    scheduler=None,
-    progress: bool = True,
-    data_dir=None,
-    inputs=None,
-) -> RunFolder:
+
+def run(config: Config, out: str | os.PathLike, **options: Unpack[RunOptions]) -> RunFolder:
     """Gradients at init over depths, then the training runs (both resumable)."""
-    run_folder = RunFolder(out)
-    run_folder.write_config(config)
-    data_dir = str(data_dir) if data_dir is not None else None
-    dataset = config.dataset
-    threads = config.threads or threads_for(workers, scheduler)
+    nets = networks(config)  # checks every network before anything is written
+    run = ExperimentRun.open(config, Config, out, **options)
+    threads = config.train.threads or run.threads
     init_jobs = [
         Job(
             f"d{d}_{a}_{i}",
             dict(
-                dataset=dataset,
-                data_dir=data_dir,
+                dataset=config.train.dataset,
+                data_dir=run.data_dir,
                 depth=d,
                 width=config.width,
                 activation=a,
@@ -184,62 +203,29 @@ def run(
         for a in config.activations
         for i in config.inits
     ]
-    common = dict(run=run_folder, workers=workers, scheduler=scheduler, progress=progress)
-    grads = run_jobs(gradients_at_init, init_jobs, group="init", desc="gradients at init", **common)
-    run_folder.write_table("grads_at_init", grads)
-    train_jobs = [
-        network_job(
-            f"train_{a}_{i}",
-            run_folder.path,
-            data_dir,
-            config,
-            threads,
-            dataset=dataset,
-            activation=a,
-            init=i,
-            widths=(config.train_width,) * config.train_depth,
-            epochs=config.train_epochs,
-            train_size=config.train_size,
-            lr=config.lr,
-            momentum=0.0,  # plain SGD, as Glorot & Bengio 2010
-            lr_schedule="constant",
-            batch_size=config.batch_size,
-            seed=config.train_seed,
-            eval_size=1000,
-        )
+    grads = run.map(gradients_at_init, init_jobs, group="init", desc="gradients at init")
+    run.folder.write_table("grads_at_init", grads)
+    history = run.train(nets, eval_limit=config.eval_limit, group="training", desc="training")
+    training = history[[c for c in TRAINING_COLUMNS if c in history]]
+    run.folder.write_table("training", training)
+    return run.finish(draw)
+
+
+def networks(config: Config) -> dict[str, TrainConfig]:
+    """``{job key: TrainConfig}``: the trained network of each activation x init."""
+    check_config(config, Config)
+    return {
+        f"train_{a}_{i}": dataclasses.replace(config.train, activation=a, init=i)
         for a in config.activations
         for i in config.inits
-    ]
-    history = run_jobs(train_job, train_jobs, group="training", desc="training", **common)
-    keep = [
-        "job",
-        "activation",
-        "init",
-        "epoch",
-        "layer",
-        "layer_kind",
-        "grad_norm",
-        "mean_activation",
-        "std_activation",
-        "saturation_frac",
-        "frac_zero",
-        "frac_active_input",
-        "train_error",
-        "test_error",
-    ]
-    training = history[[c for c in keep if c in history]]
-    run_folder.write_table("training", training)
-    draw(run_folder)
-    run_folder.write_metadata(seed=None, torch_threads=torch.get_num_threads())
-    return run_folder
+    }
 
 
 def draw(run: RunFolder) -> list[Path]:
-    from neuroact.figures import ann_claims
+    # matplotlib and seaborn are heavy: imported only when figures are drawn
+    from neuroact.figures import gradients, save
 
     training = run.read_table("training")
-    return ann_claims.vanishing_gradients(
-        run.read_table("grads_at_init"),
-        training[training["layer_kind"] == "hidden"],
-        run.path / "vanishing_gradients",
-    )
+    hidden = training[training["layer_kind"] == "hidden"]
+    fig = gradients.vanishing_gradients(run.read_table("grads_at_init"), hidden)
+    return save(fig, run.path / "vanishing_gradients")

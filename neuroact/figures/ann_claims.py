@@ -1,47 +1,87 @@
-"""Figures of the rectifier-paper experiments (issue 6), drawn from their tables only.
+"""Figures of the rectifier-paper experiments, drawn from their tables only.
 
-Each function takes the tidy tables an experiment wrote and a path (without suffix), and
-returns the written files (see :func:`neuroact.figures.save`).
+:func:`glorot_table1` (test error and inactive units per unit beside Glorot, Bordes & Bengio
+2011, Table 1), :func:`sparsity_vs_error` (does an L1 penalty's sparsity cost accuracy?),
+:func:`training_speed` (epochs to a training-error target, Krizhevsky et al. 2012) and
+:func:`activity_at_init` (active units at initialisation and after training). The vanishing
+gradients figure is in :mod:`neuroact.figures.gradients`.
 """
 
 from __future__ import annotations
 
-import functools
-import os
-from pathlib import Path
-
-import matplotlib.ticker
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.colors import LogNorm
+from matplotlib.figure import Figure, FigureBase
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import LogLocator, MaxNLocator
 
-from neuroact.figures import PALETTE, draw_band, figure, save
-from neuroact.literature import GLOROT_2011_HARMLESS_SPARSITY, GLOROT_2011_SPARSITY
+from neuroact.figures.style import (
+    band_label,
+    check_axes,
+    check_table,
+    colour,
+    draw_band,
+    figure_axes,
+    figure_legend,
+    label,
+    plain_log_axis,
+    single_axes,
+    themed,
+    tick_label,
+)
+from neuroact.literature import (
+    GLOROT_2011_HARMLESS_SPARSITY,
+    GLOROT_2011_SPARSITY,
+    KRIZHEVSKY_2012_SPEEDUP,
+)
+from neuroact.vocabulary import canonical
 
-ORDER = ("relu", "softplus", "tanh", "sigmoid", "leaky_relu")
+__all__ = ["glorot_table1", "sparsity_vs_error", "training_speed", "activity_at_init", "ORDER"]
+
+ORDER = ("relu", "softplus", "tanh", "sigmoid", "leaky_relu", "soft_lif")
+DATASETS = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST", "mnist-subset": "MNIST subset"}
 
 
-def _order(values) -> list[str]:
+def order(values) -> list[str]:
+    """Units in the package's reading order (rectifiers first), unknown names last."""
     present = list(dict.fromkeys(values))
-    return [a for a in ORDER if a in present] + [a for a in present if a not in ORDER]
+    known = [a for key in ORDER for a in present if canonical(a) == key]
+    return known + [a for a in present if a not in known]
 
 
-def _color(name: str) -> str:
-    return PALETTE.get(name, "0.4")
+@themed
+def glorot_table1(
+    nets: pd.DataFrame, table: pd.DataFrame, *, fig: FigureBase | None = None
+) -> Figure:
+    """Test error and inactive units per unit, one column per data set.
 
+    Top row: test error (%), one dot per seed, the seeds' mean as a bar (hatched: with
+    denoising-autoencoder pre-training), Glorot et al. 2011's MNIST values as black crosses.
+    Bottom row: inactive hidden units (%), output view as bars (exact zeros; smooth units
+    ``|a| <= eps x P99``) and input view (pre-activation <= 0) as black dashes, with the paper's
+    68-83% band (rectifiers with an L1 penalty).
 
-def plt_cycle(i: int) -> str:
-    """The i-th colour of a sequential map (layers bottom to top: light to dark)."""
-    import matplotlib.pyplot as plt
-
-    return plt.get_cmap("viridis")(min(0.9, 0.15 + 0.2 * (int(i) - 1)))
-
-
-def glorot_table1(nets: pd.DataFrame, table: pd.DataFrame, path: str | os.PathLike) -> list[Path]:
-    """Test error (%) and exact-zero / active fractions per activation, one column per data set;
-    seeds as dots, their mean as a bar, the paper's MNIST values as black crosses."""
+    Parameters
+    ----------
+    nets : pandas.DataFrame
+        ``networks.csv``: ``dataset``, ``activation``, ``pretrain``, ``test_error``,
+        ``frac_zero``, ``frac_active_input`` (fractions), one row per network; optional
+        ``widths``.
+    table : pandas.DataFrame
+        ``table1.csv``: ``dataset``, ``activation``, ``pretrain``, ``paper_test_error_pct``.
+    fig : matplotlib.figure.Figure, optional
+        Draw into this figure instead of a new one.
+    """
+    columns = ("dataset", "activation", "pretrain", "test_error", "frac_zero", "frac_active_input")
+    check_table(nets, "nets", columns)
+    check_table(table, "table", ("dataset", "activation", "pretrain", "paper_test_error_pct"))
+    check_axes(fig=fig)
     datasets = list(dict.fromkeys(nets["dataset"]))
-    fig, axes = figure(2, len(datasets), figsize=(4.2 * len(datasets), 6.4), squeeze=False)
-    acts = _order(nets["activation"])
+    fig, axes = figure_axes(2, len(datasets), fig=fig, figsize=(4.4 * len(datasets) + 2.6, 6.6))
+    acts = order(nets["activation"])
     pretrains = list(dict.fromkeys(nets["pretrain"]))
     width = 0.8 / len(pretrains)
     for j, ds in enumerate(datasets):
@@ -49,142 +89,126 @@ def glorot_table1(nets: pd.DataFrame, table: pd.DataFrame, path: str | os.PathLi
         sub = nets[nets["dataset"] == ds]
         tab = table[table["dataset"] == ds]
         here = [pre for pre in pretrains if (sub["pretrain"] == pre).any()]  # centred bars
+        draw_band(ax_sp, GLOROT_2011_SPARSITY, alpha=0.15)
         for k, pre in enumerate(here):
             offset = (k - (len(here) - 1) / 2) * width
+            dae = pre == "dae"
             for i, act in enumerate(acts):
                 pts = sub[(sub["activation"] == act) & (sub["pretrain"] == pre)]
                 if pts.empty:
                     continue
                 x = i + offset
+                bar = {
+                    "color": colour(act),
+                    "alpha": 0.35 if dae else 0.85,
+                    "hatch": "//" if dae else None,
+                    "edgecolor": "k",
+                    "lw": 0.5,
+                }
                 err = 100 * pts["test_error"]
-                ax_err.bar(
-                    x,
-                    err.mean(),
-                    width * 0.9,
-                    color=_color(act),
-                    alpha=0.35 if pre == "dae" else 0.8,
-                    hatch="//" if pre == "dae" else None,
-                    edgecolor="k",
-                    lw=0.5,
-                )
+                ax_err.bar(x, err.mean(), width * 0.9, **bar)
                 ax_err.plot(np.full(len(err), x), err, "k.", ms=4)
-                ax_sp.bar(
-                    x,
-                    pts["frac_zero"].mean(),
-                    width * 0.9,
-                    color=_color(act),
-                    alpha=0.35 if pre == "dae" else 0.8,
-                    hatch="//" if pre == "dae" else None,
-                    edgecolor="k",
-                    lw=0.5,
-                )
-                ax_sp.plot(
-                    [x], [1 - pts["frac_active_input"].mean()], marker="_", color="k", ms=14, mew=2
-                )
+                ax_sp.bar(x, 100 * pts["frac_zero"].mean(), width * 0.9, **bar)
+                inactive_in = 100 * (1 - pts["frac_active_input"].mean())
+                ax_sp.plot([x], [inactive_in], marker="_", color="k", ms=14, mew=2)
                 paper = tab.loc[
                     (tab["activation"] == act) & (tab["pretrain"] == pre), "paper_test_error_pct"
                 ]
                 if len(paper) and np.isfinite(paper.iloc[0]):
                     ax_err.plot([x], [paper.iloc[0]], "kx", ms=9, mew=2)
-        ax_err.set_title(ds)
+        ax_err.set_title(DATASETS.get(ds, ds))
         ax_err.set_ylabel("test error (%)")
-        ax_sp.set_ylabel("fraction inactive")
-        ax_sp.set_ylim(0, 1)
-        draw_band(ax_sp, GLOROT_2011_SPARSITY)
+        ax_sp.set_ylabel("inactive hidden units (%)")
+        ax_sp.set_ylim(0, 100)
         for ax in (ax_err, ax_sp):
-            ax.set_xticks(range(len(acts)), acts)
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-
+            ax.set_xticks(range(len(acts)), [tick_label(a) for a in acts])
     handles = [
         Line2D([], [], color="k", marker="x", ls="", mew=2, label="Glorot et al. 2011 (MNIST)"),
-        Line2D([], [], color="k", marker=".", ls="", label="one seed"),
+        Line2D([], [], color="k", marker=".", ls="", label="one seed (bar: mean)"),
         Patch(facecolor="0.6", edgecolor="k", label="no pre-training"),
         Patch(facecolor="0.85", edgecolor="k", hatch="//", label="DAE pre-training"),
-    ]
-    axes[0, -1].legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1))
-    sp_handles = [
-        Patch(facecolor="0.6", edgecolor="k", label="output view (bar): exact 0 / |a|<=eps P99"),
+        Patch(facecolor="0.6", edgecolor="k", label="bottom: inactive outputs (bar)"),
         Line2D(
-            [],
-            [],
-            color="k",
-            marker="_",
-            ls="",
-            ms=14,
-            mew=2,
-            label="input view: pre-activation <= 0",
+            [], [], color="k", marker="_", ls="", ms=14, mew=2, label="bottom: pre-activation ≤ 0"
         ),
-        Patch(facecolor="0.3", alpha=0.15, label=GLOROT_2011_SPARSITY.name + " (with L1)"),
+        Patch(facecolor="0.3", alpha=0.15, label=f"{band_label(GLOROT_2011_SPARSITY)} (with L1)"),
     ]
-    axes[1, -1].legend(handles=sp_handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1))
-    widths = nets["widths"].iloc[0] if "widths" in nets else ""
-    fig.suptitle(f"Glorot, Bordes & Bengio 2011, Table 1 set-up: MLP {widths}")
-    return save(fig, path)
+    fig.legend(handles=handles, loc="outside right center")
+    widths = f": MLP {nets['widths'].iloc[0]}" if "widths" in nets else ""
+    fig.suptitle(f"Glorot, Bordes & Bengio 2011, Table 1 set-up{widths}")
+    return fig
 
 
-def _log_percent_axis(ax, ticks: list[float]) -> None:
-    """A log y axis labelled with plain percentages at ``ticks``."""
-    ax.set_yscale("log")
-    ax.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
-    ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
-    ax.set_yticks(ticks)
+@themed
+def sparsity_vs_error(nets: pd.DataFrame, fit: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
+    """Test error (%, log axis) against the share of hidden units at exactly 0, one dot per
+    rectifier network coloured by its L1 penalty; squares: no penalty; crosses: networks that
+    collapsed to chance (left out of the fit); the hinge fit with its bootstrap interval of the
+    breakpoint, Glorot et al. 2011's band and their 85% mark.
 
-
-def sparsity_vs_error(nets: pd.DataFrame, fit: pd.DataFrame, path: str | os.PathLike) -> list[Path]:
-    """Test error against the exact-zero fraction of rectifier networks (one dot per network,
-    colour = L1 weight; crosses: collapsed networks, left out of the fit), the hinge fit with
-    its bootstrap interval and the 85% mark."""
-    fig, ax = figure(figsize=(6.2, 4.4))
-    collapsed = (
-        nets["collapsed"].astype(bool).to_numpy()
-        if "collapsed" in nets
-        else np.zeros(len(nets), bool)
-    )
-    l1 = nets["l1"].to_numpy()
+    Parameters
+    ----------
+    nets : pandas.DataFrame
+        ``networks.csv``: ``l1``, ``frac_zero``, ``test_error`` (fractions), optional
+        ``collapsed``.
+    fit : pandas.DataFrame
+        ``hinge.csv`` (may be empty): ``level``, ``slope``, ``breakpoint``, ``ci_low``,
+        ``ci_high``, ``ci_level``; error = level + slope * max(0, sparsity - breakpoint).
+    ax : matplotlib.axes.Axes, optional
+        Draw into these axes instead of a new figure.
+    """
+    check_table(nets, "nets", ("l1", "frac_zero", "test_error"))
+    hinge = ("level", "slope", "breakpoint", "ci_low", "ci_high", "ci_level")
+    check_table(fit, "fit", hinge, allow_empty=True)
+    check_axes(ax=ax)
+    fig, ax = single_axes(ax, (7.4, 5.0))
+    collapsed = nets["collapsed"].astype(bool).to_numpy() if "collapsed" in nets else None
+    collapsed = np.zeros(len(nets), bool) if collapsed is None else collapsed
+    l1 = nets["l1"].fillna(0.0).to_numpy(float)
+    zero_pct, err_pct = 100 * nets["frac_zero"].to_numpy(), 100 * nets["test_error"].to_numpy()
+    draw_band(ax, GLOROT_2011_SPARSITY, axis="x", color="0.3", alpha=0.12)
+    harmless = 100 * GLOROT_2011_HARMLESS_SPARSITY
+    ax.axvline(harmless, color="k", ls="--", lw=1, label=f"{harmless:g}% zeros: harmless (paper)")
     pos = (l1 > 0) & ~collapsed
-    logl1 = np.where(pos, np.log10(np.where(pos, l1, 1)), np.nan)
-    vmin = np.nanmin(logl1) if pos.any() else -6
-    import matplotlib.pyplot as plt
-
-    sc = ax.scatter(
-        100 * nets.loc[pos, "frac_zero"],
-        100 * nets.loc[pos, "test_error"],
-        c=logl1[pos],
-        cmap="viridis",
-        s=28,
-        edgecolor="k",
-        lw=0.4,
-        vmin=vmin,
+    if pos.any():
+        sc = ax.scatter(
+            zero_pct[pos],
+            err_pct[pos],
+            c=l1[pos],
+            norm=LogNorm(l1[pos].min(), max(l1[pos].max(), l1[pos].min() * 1.01)),
+            cmap="viridis",
+            s=32,
+            edgecolor="k",
+            lw=0.4,
+            zorder=3,
+            label="with L1 penalty (colour)",
+        )
+        cbar = fig.colorbar(sc, ax=ax, label="L1 activation penalty (log scale)")
+        cbar.ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        cbar.ax.yaxis.set_major_formatter(lambda v, _: f"{v:g}")
+    none = (l1 == 0) & ~collapsed
+    ax.scatter(
+        zero_pct[none],
+        err_pct[none],
+        marker="s",
+        fc="w",
+        ec="k",
+        s=32,
+        zorder=3,
+        label="no penalty",
     )
     if collapsed.any():
         ax.scatter(
-            100 * nets.loc[collapsed, "frac_zero"],
-            100 * nets.loc[collapsed, "test_error"],
+            zero_pct[collapsed],
+            err_pct[collapsed],
             marker="x",
             color="0.3",
-            s=30,
-            label="collapsed (did not learn; not fitted)",
+            s=32,
+            label="collapsed to chance (not fitted)",
         )
-    none = (l1 == 0) & ~collapsed
-    if none.any():
-        ax.scatter(
-            100 * nets.loc[none, "frac_zero"],
-            100 * nets.loc[none, "test_error"],
-            marker="s",
-            facecolor="w",
-            edgecolor="k",
-            s=30,
-            label="no penalty",
-        )
-    cb = plt.colorbar(sc, ax=ax)
-    cb.set_label("log10 L1 activation penalty")
-    draw_band(ax, GLOROT_2011_SPARSITY, axis="x", scale=100)
-    ax.axvline(100 * GLOROT_2011_HARMLESS_SPARSITY, color="k", ls="--", lw=1, label="85% sparsity")
     if not fit.empty:
         f = fit.iloc[0]
-        fitted = nets.loc[~collapsed, "frac_zero"]
-        xs = np.linspace(fitted.min(), fitted.max(), 200)
+        xs = np.linspace(zero_pct[~collapsed].min(), zero_pct[~collapsed].max(), 200) / 100
         ys = f["level"] + f["slope"] * np.maximum(0, xs - f["breakpoint"])
         ax.plot(100 * xs, 100 * ys, color="C3", lw=2, label="hinge fit")
         if np.isfinite(f["ci_low"]):
@@ -192,220 +216,162 @@ def sparsity_vs_error(nets: pd.DataFrame, fit: pd.DataFrame, path: str | os.Path
                 100 * f["ci_low"],
                 100 * f["ci_high"],
                 color="C3",
-                alpha=0.12,
-                label=f"breakpoint {100 * f['ci_level']:.0f}% CI",
+                alpha=0.15,
                 lw=0,
+                label=f"breakpoint, {100 * f['ci_level']:.0f}% bootstrap CI",
             )
         ax.axvline(100 * f["breakpoint"], color="C3", lw=1)
     ax.set_xlabel("hidden units at exactly 0 (%, mean over layers)")
     # log scale: a collapsed network at ~90% error must not flatten the 1-3% differences
-    _log_percent_axis(ax, [1, 2, 5, 10, 20, 50, 100])
+    plain_log_axis(ax, "y", [1, 2, 5, 10, 20, 50, 100])
     ax.set_ylabel("test error (%, log scale)")
     ax.set_title("Does sparsity hurt? Rectifier MLPs with an L1 activation penalty")
-    ax.legend(fontsize=7, loc="upper left")
-    return save(fig, path)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
+    return fig
 
 
+@themed
 def training_speed(
-    curves: pd.DataFrame, ratios: pd.DataFrame, target: float, path: str | os.PathLike
-) -> list[Path]:
-    """Training error per epoch (each activation at its own best learning rate), one panel per
-    model, the target as a line; the ratios of epochs-to-target against ReLU in a last panel."""
+    curves: pd.DataFrame,
+    ratios: pd.DataFrame,
+    target: float,
+    *,
+    fig: FigureBase | None = None,
+) -> Figure:
+    """Training error per epoch, each unit at its own best learning rate (one panel per model,
+    one line per seed, the target dashed), and, last, epochs-to-target of each unit over
+    ReLU's (mean and min-max over seeds) beside AlexNet's tanh/ReLU = 6 (Krizhevsky et al.
+    2012, CIFAR-10 CNN).
+
+    Parameters
+    ----------
+    curves : pandas.DataFrame
+        ``curves.csv``: ``model``, ``activation``, ``seed``, ``epoch``, ``train_error``
+        (fraction, end-of-epoch weights).
+    ratios : pandas.DataFrame
+        ``ratios.csv``: ``model``, ``activation``, ``ratio_mean``, ``ratio_min``,
+        ``ratio_max`` (NaN where a seed never reached the target), optional ``reference``.
+    target : float
+        The training-error target, a fraction in (0, 1).
+    fig : matplotlib.figure.Figure, optional
+        Draw into this figure instead of a new one.
+    """
+    check_table(curves, "curves", ("model", "activation", "seed", "epoch", "train_error"))
+    columns = ("model", "activation", "ratio_mean", "ratio_min", "ratio_max")
+    check_table(ratios, "ratios", columns, allow_empty=True)
+    if not isinstance(target, int | float) or not 0 < target < 1:
+        raise ValueError(f"target must be a training error in (0, 1); got {target!r}")
+    check_axes(fig=fig)
     models = list(dict.fromkeys(curves["model"]))
-    fig, axes = figure(1, len(models) + 1, figsize=(4.2 * (len(models) + 1), 3.8), squeeze=False)
+    n = len(models) + 1
+    fig, axes = figure_axes(1, n, fig=fig, figsize=(4.3 * n + 2.4, 4.2))
     for j, m in enumerate(models):
         ax = axes[0, j]
         sub = curves[(curves["model"] == m) & curves["train_error"].notna()]
-        for act in _order(sub["activation"]):
-            for _, g in sub[sub["activation"] == act].groupby("seed"):
+        for act in order(sub["activation"]):
+            for k, (_, g) in enumerate(sub[sub["activation"] == act].groupby("seed")):
                 ax.plot(
                     g["epoch"],
                     100 * g["train_error"],
-                    color=_color(act),
-                    lw=1,
-                    alpha=0.8,
-                    label=act if g["seed"].iloc[0] == sub["seed"].min() else None,
+                    color=colour(act),
+                    lw=1.2,
+                    alpha=0.85,
+                    label=label(act) if k == 0 else None,
                 )
-        ax.axhline(100 * target, color="k", ls="--", lw=1, label="target")
-        _log_percent_axis(ax, [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100])
+        ax.axhline(100 * target, color="k", ls="--", lw=1, label=f"target {100 * target:g}%")
+        plain_log_axis(ax, "y", [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100])
         ax.set_ylim(bottom=0.05)
         ax.set_xlabel("epoch")
-        if j == 0:
-            # log scale: an error of exactly 0 leaves the panel at the bottom
-            ax.set_ylabel("training error (%, end of epoch; 0 off the axis)")
-        ax.set_title(f"{m} (each activation at its best learning rate)")
-        ax.legend(fontsize=7)
-    ax = axes[0, -1]
-    if not ratios.empty:
-        from matplotlib.ticker import NullFormatter, ScalarFormatter
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        # log scale: an error of exactly 0 leaves the panel at the bottom
+        ax.set_ylabel("training error (%, log; 0 off the axis)")
+        ax.set_title(f"({chr(97 + j)}) {m.upper()}, each unit at its best learning rate")
+    _draw_ratios(axes[0, -1], ratios, tag=chr(97 + len(models)))
+    figure_legend(fig)
+    return fig
 
-        labels = [f"{r.model}: {r.activation}/relu" for r in ratios.itertuples()]
-        y = np.arange(len(ratios))
-        mean, lo, hi = (
-            ratios[c].to_numpy(dtype=float) for c in ("ratio_mean", "ratio_min", "ratio_max")
-        )
-        finite = np.isfinite(mean) & np.isfinite(lo) & np.isfinite(hi)
+
+def _draw_ratios(ax: Axes, ratios: pd.DataFrame, *, tag: str) -> None:
+    """Epochs-to-target over ReLU's per model x unit, log axis; ReLU's own row left out."""
+    if "reference" in ratios:
+        ratios = ratios[ratios["activation"] != ratios["reference"]]
+    ratios = ratios.reset_index(drop=True)
+    ax.set_title(f"({tag}) epochs to target / ReLU's")
+    ax.set_xlabel("ratio (log scale; > 1: slower than ReLU)")
+    if ratios.empty:
+        return
+    ref = ratios["reference"].iloc[0] if "reference" in ratios else "relu"
+    y = np.arange(len(ratios))
+    mean, lo, hi = (ratios[c].to_numpy(float) for c in ("ratio_mean", "ratio_min", "ratio_max"))
+    ok = np.isfinite(mean) & np.isfinite(lo) & np.isfinite(hi)
+    colours_ = [colour(a) for a in ratios["activation"]]
+    for i in np.flatnonzero(ok):
         ax.errorbar(
-            mean[finite],
-            y[finite],
-            xerr=[mean[finite] - lo[finite], hi[finite] - mean[finite]],
+            mean[i],
+            y[i],
+            xerr=[[mean[i] - lo[i]], [hi[i] - mean[i]]],
             fmt="o",
-            color="k",
+            color=colours_[i],
             capsize=3,
-            label="mean, min-max over seeds",
         )
-        edge = max(8.0, 1.5 * np.nanmax(np.where(np.isfinite(hi), hi, np.nan), initial=1.0))
-        part = ~finite
-        if part.any():  # some seed never reached the target within the epochs run
-            ax.plot(
-                np.full(part.sum(), edge),
-                y[part],
-                ">",
-                color="0.4",
-                ms=8,
-                label="target not reached (some seed)",
-            )
-        ax.set_yticks(y, labels, fontsize=7)
-        ax.yaxis.tick_right()  # keeps the labels clear of the neighbouring panel
-        ax.axvline(1, color="0.5", lw=1)
-        ax.axvline(6, color="C3", ls=":", lw=1.5, label="AlexNet: tanh/relu = 6 (CIFAR-10 CNN)")
-        ax.set_xscale("log")
-        ax.xaxis.set_major_formatter(ScalarFormatter())
-        ax.xaxis.set_minor_formatter(NullFormatter())
-        ax.set_xticks([0.5, 1, 2, 4, 8])
-        # below the panel: any spot inside may cover a ratio
-        ax.legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.2))
-    ax.set_xlabel("epochs to target / ReLU's")
-    return save(fig, path)
-
-
-def _ratio_vs_depth(ax, column: str, what: str, title: str, *, grads, styles) -> None:
-    """Bottom/top hidden-layer ratio ``column`` against depth, one line per activation x init."""
-    ratio = grads[grads["layer"] == 1].groupby(["activation", "init", "depth"])[column].mean()
-    for (act, init), g in ratio.groupby(level=[0, 1]):
+    ax.plot([], [], "o-", color="0.3", label="mean, min-max over seeds")
+    edge = max(8.0, 1.5 * np.nanmax(np.where(np.isfinite(hi), hi, np.nan), initial=1.0))
+    if (~ok).any():  # some seed never reached the target within the epochs run
         ax.plot(
-            g.index.get_level_values("depth"),
-            g.to_numpy(),
-            marker="o",
-            ms=3,
-            color=_color(act),
-            ls=styles.get(init, "-"),
-            label=f"{act}, {init}",
+            np.full((~ok).sum(), edge),
+            y[~ok],
+            ">",
+            color="0.4",
+            ms=8,
+            label="target not reached by some seed",
         )
-    ax.set_yscale("log")
-    ax.set_xlabel("hidden layers")
-    ax.set_ylabel(f"bottom / top hidden {what}")
-    ax.set_title(title)
-    ax.legend(fontsize=6, ncol=2)
+    names = [
+        f"{m.upper()}: {canonical(a)} / {canonical(ref)}"
+        for m, a in zip(ratios["model"], ratios["activation"], strict=True)
+    ]
+    ax.set_yticks(y, names)
+    ax.set_ylim(-0.6, len(ratios) - 0.4)
+    ax.axvline(1, color="0.5", lw=1)
+    speedup = KRIZHEVSKY_2012_SPEEDUP
+    ax.axvline(speedup, color="C3", ls=":", lw=1.5, label=f"AlexNet: tanh/ReLU = {speedup:g}")
+    plain_log_axis(ax, "x", [0.25, 0.5, 1, 2, 4, 8, 16, 32])
+    ax.set_xlim(min(0.4, 0.8 * np.nanmin(lo, initial=1.0)), edge * 1.3)
 
 
-def vanishing_gradients(
-    grads: pd.DataFrame, training: pd.DataFrame, path: str | os.PathLike
-) -> list[Path]:
-    """Top row, at init: per-layer weight-gradient norms of the deepest nets (one panel per init)
-    and the bottom/top weight-gradient ratio against depth. Bottom row, during training: each
-    hidden layer's mean activation (sigmoid and tanh panels; Glorot & Bengio 2010 Fig. 2) and the
-    bottom/top gradient ratio per epoch; last, the bottom/top ratio of the back-propagated
-    gradient ``dL/dz`` at init against depth (where the table has it)."""
-    deepest = grads["depth"].max()
-    inits = list(dict.fromkeys(grads["init"]))
-    ncol = max(len(inits) + 1, 4 if "delta_bottom_over_top" in grads else 3)
-    fig, axes = figure(2, ncol, figsize=(3.9 * ncol, 7.4), squeeze=False)
-    styles = {"torch": "-", "xavier": "--", "he": ":"}
-    for j, init in enumerate(inits):
-        ax = axes[0, j]
-        sub = grads[(grads["depth"] == deepest) & (grads["init"] == init)]
-        for act in _order(sub["activation"]):
-            g = sub[sub["activation"] == act].groupby("layer")["grad_norm"].mean()
-            ax.plot(g.index, g.to_numpy(), marker="o", ms=3, color=_color(act), label=act)
-        ax.set_yscale("log")
-        ax.set_xlabel("layer (1 = bottom; last = read-out)")
-        ax.set_ylabel("||dL/dW|| at init")
-        ax.set_title(f"{deepest} hidden layers, init {init}")
-        ax.legend(fontsize=7)
-    ratio_vs_depth = functools.partial(_ratio_vs_depth, grads=grads, styles=styles)
-    ratio_vs_depth(axes[0, len(inits)], "bottom_over_top", "||dL/dW||", "weight gradient at init")
-    for ax in axes[0, len(inits) + 1 :]:
-        ax.set_visible(False)
-    bottom = axes[1]
-    if not training.empty:
-        for k, act in enumerate(("sigmoid", "tanh")):
-            ax = bottom[k]
-            sub = training[training["activation"] == act]
-            for init, g in sub.groupby("init", sort=False):
-                for layer, h in g.groupby("layer"):
-                    h = h.sort_values("epoch")
-                    ax.plot(
-                        h["epoch"],
-                        h["mean_activation"],
-                        ls=styles.get(init, "-"),
-                        color=plt_cycle(layer),
-                        marker=".",
-                        label=f"layer {layer}"
-                        if init == g["init"].iloc[0] and init == sub["init"].iloc[0]
-                        else None,
-                    )
-            ax.set_xlabel("epoch (0 = init)")
-            ax.set_ylabel("mean activation (validation images)")
-            ax.set_title(f"{act} during training", fontsize=10)
-            ax.legend(fontsize=6)
-        ax = bottom[2]
-        for (act, init), g in training.groupby(["activation", "init"], sort=False):
-            top = g["layer"].max()
-            piv = g.pivot_table(index="epoch", columns="layer", values="grad_norm")
-            piv = piv[piv.index > 0]
-            ax.plot(
-                piv.index,
-                piv[1] / piv[top],
-                color=_color(act),
-                ls=styles.get(init, "-"),
-                marker=".",
-                label=f"{act}, {init}",
-            )
-        ax.set_yscale("log")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("bottom / top hidden gradient norm")
-        ax.set_title("bottom vs top gradient during training")
-        ax.legend(fontsize=6, ncol=2)
-    used_bottom = 3
-    if "delta_bottom_over_top" in grads:  # the back-propagated gradient dL/dz, same layout
-        ratio_vs_depth(
-            bottom[3], "delta_bottom_over_top", "||dL/dz||", "back-propagated gradient at init"
-        )
-        used_bottom = 4
-    for ax in bottom[used_bottom:]:
-        ax.set_visible(False)
-    names = {"-": "solid", "--": "dashed", ":": "dotted"}
-    used = [f"{names[styles[i]]}: {i}" for i in inits if i in styles]
-    fig.text(
-        0.5,
-        0.005,
-        "line style = init (" + ", ".join(used) + "); layer 1 = bottom",
-        ha="center",
-        fontsize=8,
-    )
-    fig.subplots_adjust(hspace=0.38, wspace=0.38)
-    return save(fig, path)
+@themed
+def activity_at_init(stats: pd.DataFrame, *, fig: FigureBase | None = None) -> Figure:
+    """Active hidden units (%) per unit at initialisation and after training, in the output
+    view (``|a|`` above the layer's eps x P99, exact non-zero for rectifiers) and the input view
+    (pre-activation > 0), one panel per init; bars: the mean, dots: layers x seeds.
 
-
-def activity_at_init(stats: pd.DataFrame, path: str | os.PathLike) -> list[Path]:
-    """Fraction of active units at init and after training, both views, per activation."""
+    Parameters
+    ----------
+    stats : pandas.DataFrame
+        ``activity.csv``: ``init``, ``activation``, ``stage`` (``init`` or ``trained``),
+        ``frac_active_output``, ``frac_active_input`` (fractions), one row per layer x seed.
+    fig : matplotlib.figure.Figure, optional
+        Draw into this figure instead of a new one.
+    """
+    columns = ("init", "activation", "stage", "frac_active_output", "frac_active_input")
+    check_table(stats, "stats", columns)
+    check_axes(fig=fig)
     inits = list(dict.fromkeys(stats["init"]))
-    fig, axes = figure(1, len(inits), figsize=(4.6 * len(inits), 3.8), squeeze=False, sharey=True)
+    fig, axes = figure_axes(
+        1, len(inits), fig=fig, figsize=(4.8 * len(inits) + 2.4, 4.0), sharey=True
+    )
+    bars = (
+        ("init", "frac_active_output", None),
+        ("init", "frac_active_input", "//"),
+        ("trained", "frac_active_output", None),
+        ("trained", "frac_active_input", "//"),
+    )
     for j, init in enumerate(inits):
         ax = axes[0, j]
         sub = stats[stats["init"] == init]
-        acts = _order(sub["activation"])
+        acts = order(sub["activation"])
         for i, act in enumerate(acts):
-            for k, (stage, view, hatch) in enumerate(
-                (
-                    ("init", "frac_active_output", None),
-                    ("init", "frac_active_input", "//"),
-                    ("trained", "frac_active_output", None),
-                    ("trained", "frac_active_input", "//"),
-                )
-            ):
-                v = sub[(sub["activation"] == act) & (sub["stage"] == stage)][view]
+            for k, (stage, view, hatch) in enumerate(bars):
+                v = 100 * sub[(sub["activation"] == act) & (sub["stage"] == stage)][view]
                 if v.empty:
                     continue
                 x = i + (k - 1.5) * 0.2
@@ -413,29 +379,28 @@ def activity_at_init(stats: pd.DataFrame, path: str | os.PathLike) -> list[Path]
                     x,
                     v.mean(),
                     0.18,
-                    color=_color(act),
-                    alpha=0.45 if stage == "init" else 0.9,
+                    color=colour(act),
+                    alpha=0.4 if stage == "init" else 0.9,
                     hatch=hatch,
                     edgecolor="k",
                     lw=0.5,
                 )
-                ax.plot(np.full(len(v), x), v, "k.", ms=2)
-        ax.axhline(0.5, color="0.5", lw=1, ls="--")
-        ax.set_xticks(range(len(acts)), acts)
-        ax.set_ylim(0, 1.05)
+                ax.plot(np.full(len(v), x), v, "k.", ms=2.5)
+        ax.axhline(50, color="0.5", lw=1, ls="--")
+        ax.set_xticks(range(len(acts)), [tick_label(a) for a in acts])
+        ax.set_ylim(0, 105)
         ax.set_title(f"init: {init}")
-        ax.set_ylabel("fraction of units active")
-    from matplotlib.patches import Patch
-
-    axes[0, 0].legend(
+        ax.set_ylabel("hidden units active (%)")
+    fig.legend(
         handles=[
-            Patch(facecolor="0.7", edgecolor="k", label="at init, output view"),
-            Patch(facecolor="0.7", edgecolor="k", hatch="//", label="at init, input view"),
-            Patch(facecolor="0.3", edgecolor="k", label="trained, output view"),
-            Patch(facecolor="0.3", edgecolor="k", hatch="//", label="trained, input view"),
+            Patch(facecolor="0.75", edgecolor="k", label="at init, output view"),
+            Patch(facecolor="0.75", edgecolor="k", hatch="//", label="at init, input view"),
+            Patch(facecolor="0.35", edgecolor="k", label="trained, output view"),
+            Patch(facecolor="0.35", edgecolor="k", hatch="//", label="trained, input view"),
+            Line2D([], [], color="k", marker=".", ls="", label="one layer x seed"),
+            Line2D([], [], color="0.5", ls="--", label="half active"),
         ],
-        fontsize=6,
-        loc="lower left",
+        loc="outside right center",
     )
-    fig.suptitle("Active units per hidden layer (dots: layers x seeds)")
-    return save(fig, path)
+    fig.suptitle("Active hidden units at initialisation and after training")
+    return fig

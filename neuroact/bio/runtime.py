@@ -1,0 +1,74 @@
+"""How a Brian2 simulation of this package runs: code-generation target and seeding.
+
+Shared by the f-I runner (:mod:`neuroact.bio.fi`) and the network (:mod:`neuroact.bio.network`),
+so that both accept the same targets and leave the caller's Brian2 preferences and numpy random
+state as they found them.
+
+Code-generation targets
+-----------------------
+``"numpy"``
+    No compile step: right for tests and runs of a few seconds.
+``"cython"``
+    Compiles each code object once (seconds, cached in ``~/.cython/brian_extensions``), then
+    much faster per step: right for long or fine-``dt`` runs.
+``"cpp_standalone"``
+    The whole simulation as a C++ program built for the run (Brian2's standalone device);
+    worth it for large networks or when one build is rerun with new values.
+
+See ``benchmarks/RESULTS.md`` for measured times of each.
+
+See Also
+--------
+brian2.prefs.codegen.target, brian2.seed
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import numpy as np
+from brian2 import prefs
+from brian2 import seed as brian_seed
+
+from neuroact.bio.units import check_choice, check_count
+
+__all__ = ["TARGETS", "check_seed", "check_target", "codegen_target", "seeded"]
+
+TARGETS = ("numpy", "cython", "cpp_standalone")
+
+
+def check_target(target: str) -> str:
+    """Return ``target`` if it names a supported Brian2 code-generation target."""
+    return check_choice("target", target, TARGETS)
+
+
+def check_seed(seed: int | None) -> int | None:
+    """Return ``seed`` if it is None or an integer >= 0."""
+    return None if seed is None else check_count("seed", seed, minimum=0)
+
+
+@contextlib.contextmanager
+def codegen_target(target: str) -> Iterator[None]:
+    """Set Brian2's runtime code-generation target for one run, then restore the user's."""
+    old = prefs.codegen.target
+    prefs.codegen.target = target
+    try:
+        yield
+    finally:
+        prefs.codegen.target = old
+
+
+@contextlib.contextmanager
+def seeded(seed: int | None) -> Iterator[None]:
+    """Seed Brian2's generators; leave numpy's global random state as the caller had it.
+
+    ``seed=None`` draws a fresh seed from the operating system, so that unseeded runs differ
+    (restoring numpy's state alone would replay the same noise on every call).
+    """
+    state = np.random.get_state()  # noqa: NPY002 (Brian2's numpy target uses the legacy RNG)
+    brian_seed(int(seed) if seed is not None else int(np.random.SeedSequence().entropy % 2**31))
+    try:
+        yield
+    finally:
+        np.random.set_state(state)  # noqa: NPY002
