@@ -9,11 +9,11 @@ import pytest
 import torch
 from torch import nn
 
+from neuroact.ann.activations import SoftLIF
 from neuroact.ann.models import MLP, SmallCNN
 from neuroact.bridge.convert import ann_stages, convert, positive_percentile
 from neuroact.bridge.engine import simulate, unit_rates
 from neuroact.bridge.neurons import lif_current, lif_rate, make_neuron
-from neuroact.compare.bio_activation import SoftLIF
 
 DT = 1.0 / 1024  # a power of two: every increment below is exact in binary
 

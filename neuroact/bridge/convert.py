@@ -53,6 +53,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from neuroact.ann.activations import SoftLIF
 from neuroact.ann.models import Network
 from neuroact.bridge.neurons import (
     Neuron,
@@ -71,10 +72,8 @@ _PASS_THROUGH = (nn.Flatten, nn.Dropout, nn.Identity)
 
 
 def is_soft_lif(module: nn.Module) -> bool:
-    """True for a soft-LIF unit (duck-typed: the class is moving into ``neuroact.ann``)."""
-    return type(module).__name__ == "SoftLIF" and all(
-        hasattr(module, a) for a in ("tau", "t_ref", "scale")
-    )
+    """True for a soft-LIF unit (:class:`neuroact.ann.activations.SoftLIF`)."""
+    return isinstance(module, SoftLIF)
 
 
 @dataclass

@@ -130,6 +130,6 @@ def lif_current(rate: float, tau_m: float, t_ref: float) -> float:
 
 def rate_at_twice_threshold(tau_m: float, t_ref: float) -> float:
     """``r(2) = 1 / (t_ref + tau_m ln 2)``: the LIF rate the soft-LIF unit's output 1 stands for
-    (Hunsberger & Eliasmith 2015's normalisation; :class:`neuroact.compare.bio_activation.SoftLIF`).
+    (Hunsberger & Eliasmith 2015's normalisation; :class:`neuroact.ann.activations.SoftLIF`).
     """
     return 1.0 / (t_ref + tau_m * math.log(2.0))

@@ -41,7 +41,6 @@ import numpy as np
 import pandas as pd
 import torch
 
-from neuroact.ann.activations import activation_names
 from neuroact.ann.models import build_model
 from neuroact.ann.train import Data, TrainConfig, load_data, torch_settings, train
 from neuroact.bridge import frontier
@@ -50,7 +49,7 @@ from neuroact.bridge.engine import unit_rates
 from neuroact.bridge.measures import ann_activity
 from neuroact.bridge.neurons import make_neuron
 from neuroact.bridge.study import compare_engines, showcase, twin_tables
-from neuroact.compare.bio_activation import register_bio_activations
+from neuroact.compare.bio_activation import soft_lif_params
 from neuroact.compare.fit import fit_curve
 from neuroact.literature import GLOROT_2011_SPARSITY, LENNIE_2003
 from neuroact.parallel import Job, run_jobs, threads_for
@@ -138,12 +137,6 @@ def _data(dataset: str, data_dir: str | None, train_size: int | None) -> Data:
     return load_data(dataset, data_dir, train_size)
 
 
-def _ensure_soft_lif(params: dict) -> None:
-    """Make ``soft_lif`` available to the activation registry (a built-in in newer versions)."""
-    if "soft_lif" not in activation_names():
-        register_bio_activations({"tau": params["tau"], "t_ref": params["t_ref"]})
-
-
 def fit_soft_lif(dt_ms: float, gamma: float) -> dict:
     """Soft-LIF parameters from the LIF unit's f-I curve simulated at ``dt_ms`` (0-6 I_th)."""
     lif = make_neuron("lif")
@@ -153,15 +146,12 @@ def fit_soft_lif(dt_ms: float, gamma: float) -> dict:
     fit = fit_curve(current, rate, "lif", current_unit="nA")
     if not fit.success:
         raise RuntimeError(f"the LIF f-I curve could not be fitted: {fit.message}")
-    p = fit.params
     return {
         "dt_ms": dt_ms,
         "neuron_tau_m_ms": lif.tau_m * 1e3,
         "neuron_t_ref_ms": lif.t_ref * 1e3,
-        "tau": float(p["tau"]),
-        "t_ref": float(p["t_ref"]),
-        "i_th": float(p["i_th"]),
-        "gamma": float(gamma),
+        **soft_lif_params(fit, gamma),
+        "i_th": float(fit.params["i_th"]),
         "r2": float(fit.r2),
     }
 
@@ -176,8 +166,6 @@ def load_network(path: str | Path):
     """A network saved by :func:`train_network` (``build_model`` + its weights), in eval mode."""
     state = torch.load(Path(path), map_location="cpu", weights_only=False)
     c = state["config"]
-    if c["activation"] == "soft_lif":
-        _ensure_soft_lif(c["activation_params"])
     model = build_model(
         c["model"],
         widths=tuple(c["widths"]),
@@ -195,8 +183,6 @@ def train_network(
 ) -> pd.DataFrame:
     """Train one network (resumable through a checkpoint), save it to ``path``; return the ANN's
     accuracy and sparsity on the test images, one row per hidden layer plus the pooled row."""
-    if fields.get("activation") == "soft_lif":
-        _ensure_soft_lif(fields["activation_params"])
     config = TrainConfig(**fields)
     data = _data(config.dataset, data_dir, config.train_size)
     out = Path(path)
