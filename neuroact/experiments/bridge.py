@@ -32,6 +32,7 @@ rectifier ANN has active (Glorot et al. 2011's 68-83% zeros).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import time
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from neuroact.ann.checkpoints import discard_checkpoint
 from neuroact.ann.models import build_model
 from neuroact.ann.train import Data, TrainConfig, load_data, torch_settings, train
 from neuroact.bridge import frontier
@@ -51,6 +53,7 @@ from neuroact.bridge.neurons import make_neuron
 from neuroact.bridge.study import compare_engines, showcase, twin_tables
 from neuroact.compare.bio_activation import soft_lif_params
 from neuroact.compare.fit import fit_curve
+from neuroact.experiments._training import QUICK_TRAIN
 from neuroact.literature import GLOROT_2011_SPARSITY, LENNIE_2003
 from neuroact.parallel import Job, run_jobs, threads_for
 from neuroact.results import RunFolder, atomic_path, write_csv
@@ -112,21 +115,17 @@ class Config:
 
 PROFILES = {
     "quick": Config(
-        train=TrainConfig(
-            dataset="mnist-subset",  # offline: the MNIST subset shipped in the package
-            widths=(200, 200),
-            epochs=5,
-            lr=0.1,
-            probes=False,
-        ),
+        # offline: the MNIST subset shipped in the package, as every quick ANN profile; sized
+        # to a few tens of seconds (CI runs it inside the main job)
+        train=dataclasses.replace(QUICK_TRAIN, widths=(100, 100), epochs=3, lr=0.1, probes=False),
         l1s=(0.0, 1e-3),
-        calibration_size=5000,
-        test_size=500,
-        if_settings=((1000.0, 50.0, 0.5), (30.0, 300.0, 0.5), (30.0, 300.0, 0.0)),
-        lif_settings=((250.0, 50.0, 0.5),),
-        soft_lif_settings=((50.0, 0.5),),
-        brian2_images=20,
-        showcase_images=200,
+        calibration_size=2000,
+        test_size=300,
+        if_settings=((1000.0, 50.0, 0.5), (30.0, 200.0, 0.5)),
+        lif_settings=((250.0, 30.0, 0.5),),
+        soft_lif_settings=((30.0, 0.5),),
+        brian2_images=10,
+        showcase_images=100,
     ),
     "full": Config(),
 }
@@ -179,11 +178,10 @@ def load_network(path: str | Path):
 
 
 def train_network(
-    *, key: str, path: str, data_dir: str | None, test_size: int | None, **fields
+    config: TrainConfig, *, key: str, path: str, data_dir: str | None, test_size: int | None
 ) -> pd.DataFrame:
     """Train one network (resumable through a checkpoint), save it to ``path``; return the ANN's
     accuracy and sparsity on the test images, one row per hidden layer plus the pooled row."""
-    config = TrainConfig(**fields)
     data = _data(config.dataset, data_dir, config.train_size)
     out = Path(path)
     if not out.is_file():
@@ -198,7 +196,7 @@ def train_network(
         }
         with atomic_path(out) as tmp:
             torch.save(state, tmp)
-        checkpoint.unlink(missing_ok=True)
+        discard_checkpoint(checkpoint)
     state = torch.load(out, map_location="cpu", weights_only=False)
     model = load_network(out)
     x, y = _test(data, test_size)
@@ -331,12 +329,12 @@ def _settings(config: Config, nets) -> list[tuple]:
 
 
 def _network_jobs(config, folder, nets, data_dir, threads) -> list[Job]:
-    fields = config.train.to_dict() | {"threads": threads}
+    """One training job per network: ``config.train`` with its ``l1`` or soft-LIF unit."""
     common = {"data_dir": data_dir, "test_size": config.test_size}
     jobs = []
     for key, unit, l1 in nets:
         extra = {"l1": l1}
-        if unit == "soft_lif":
+        if unit == "soft_lif":  # the unit fitted to the LIF neuron first
             fit = run_jobs(
                 fit_soft_lif,
                 [Job("fit", {"dt_ms": config.dt_ms, "gamma": config.soft_lif_gamma})],
@@ -348,7 +346,8 @@ def _network_jobs(config, folder, nets, data_dir, threads) -> list[Job]:
             params = {k: float(fit[k].iloc[0]) for k in ("tau", "t_ref", "gamma")}
             extra = {"activation": "soft_lif", "activation_params": params}
         path = str(folder.path / "models" / f"{key}.pt")
-        jobs.append(Job(key, fields | extra | common | {"key": key, "path": path}))
+        train_config = dataclasses.replace(config.train, threads=threads, **extra)
+        jobs.append(Job(key, {"config": train_config, "key": key, "path": path} | common))
     return jobs
 
 
@@ -366,7 +365,8 @@ def run(
     folder = RunFolder(out)
     folder.write_config(config)
     data_dir = str(data_dir) if data_dir is not None else None
-    threads = threads_for(workers, scheduler)
+    # the template's torch threads (one in the quick profile: small matrices on a busy machine)
+    threads = config.train.threads or threads_for(workers, scheduler)
     opts = {"workers": workers, "scheduler": scheduler, "progress": progress}
     clock, timings = time.perf_counter(), {}
 
