@@ -144,7 +144,7 @@ def frontier(points: pd.DataFrame, bands: pd.DataFrame, ax=None):
 def sparsity_vs_time(points: pd.DataFrame, ax=None):
     """Share of hidden neurons active per 50 ms against simulated time, at the points within
     1 point of the ANN: where a network is both accurate and as sparse as cortex, and how soon."""
-    fig, ax = _ax(ax)
+    fig, ax = _ax(ax, (8.0, 4.2))  # room for the legend beside the axes
     ok = points[within_tolerance(points) & (points[SPARSITY_COLUMN] > 0)]
     runs = list(_runs(ok))
     for (_, run), colour in zip(runs, _colours(len(runs)), strict=True):
@@ -178,7 +178,8 @@ def sparsity_vs_time(points: pd.DataFrame, ax=None):
     ax.set_xlabel("simulated time (ms)")
     ax.set_ylabel("active per 50 ms (%), within 1 point of ANN")
     ax.set_title("How soon a twin is both accurate and sparse")
-    ax.legend(fontsize=6, frameon=False)
+    # one entry per simulation: beside the axes, not over the lines
+    ax.legend(fontsize=6, frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     return fig
 
 
