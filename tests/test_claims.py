@@ -154,6 +154,9 @@ def test_full_run_key_numbers_sit_beside_the_papers():
     assert sparse.paper_low <= sparse.value <= sparse.paper_high
     hinge = c["train_networks, sparsity_vs_error"]
     assert hinge.low < hinge.value < hinge.high and hinge.paper_value == 0.85
+    twins = c["bridge"]  # the fastest in-band point: 1.9% active per 50 ms by 50 ms
+    assert twins.verdict == "supported"
+    assert twins.paper_low <= twins.value <= twins.paper_high and twins.unit == "fraction"
 
 
 def test_one_seed_per_setting_gives_n_too_small_not_a_crash(tmp_path):
