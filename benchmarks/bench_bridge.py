@@ -75,7 +75,7 @@ def timed_simulation(net, model, x, duration: float) -> dict:
 
 def band_setting(run: str, band: str | None) -> dict | None:
     """The IF setting to time in Lennie's band: ``--band`` or the run's fastest in-band point
-    (with a complete 50 ms window) over all ReLU networks on IF neurons."""
+    (with a complete 50 ms window; ties: the sparser) of any ReLU network on IF neurons."""
     if band is not None:
         network, rate, v_init, time_ms = band.split(",")
         return {
@@ -87,7 +87,9 @@ def band_setting(run: str, band: str | None) -> dict | None:
     table = pd.read_csv(os.path.join(run, "frontier.csv"))
     pick = table[(table["kind"] == "fastest_in_band_full_window") & table["found"]]
     pick = pick[(pick["group_network"] != "all ReLU networks") & (pick["neuron"] == "if")]
-    return None if pick.empty else pick.sort_values("time_ms").iloc[0].to_dict()
+    # ties in time: the sparser point, as in neuroact.bridge.frontier.fastest_in_band
+    pick = pick.sort_values(["time_ms", "frac_active_50ms"], kind="stable")
+    return None if pick.empty else pick.iloc[0].to_dict()
 
 
 def main(argv=None) -> dict:
