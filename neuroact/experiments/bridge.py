@@ -389,28 +389,7 @@ def run(
         "percentile": config.percentile,
     }
     models = folder.path / "models"
-    sweep = []
-    for key, unit, l1, neuron, rate, duration, v_init in _settings(config, nets):
-        name = f"{key}_{neuron}_{'unit' if rate is None else f'{rate:g}Hz'}_v{v_init:g}"
-        sweep.append(
-            Job(
-                name,
-                {
-                    "key": key,
-                    "unit": unit,
-                    "l1": l1,
-                    "model_path": str(models / f"{key}.pt"),
-                    "layers_path": str(folder.path / "layers" / f"{name}.csv"),
-                    "data": data,
-                    "convert_args": conv | {"neuron": neuron, "max_rate": rate, "v_init": v_init},
-                    "duration_ms": duration,
-                    "test_size": config.test_size,
-                    "batch_size": config.sim_batch_size,
-                    "budget": config.budget,
-                    "threads": threads,
-                },
-            )
-        )
+    sweep = _sweep_jobs(config, folder.path, nets, data, conv, threads)
     points = run_jobs(sweep_job, sweep, folder, "sweep", desc="bridge: spiking twins", **opts)
     ann_cols = ["network", "frac_zero", "frac_active", "activation_sparsity"]
     pooled = ann[ann["layer"] == 0][ann_cols].rename(
@@ -424,21 +403,7 @@ def run(
     folder.write_table("frontier", table)
     lap("sweep")
 
-    dense = {
-        "model_path": str(models / f"relu_l1={config.l1s[0]:g}.pt"),
-        "data": data,
-        "convert_args": conv | {"neuron": "if", "max_rate": None, "v_init": 0.5},
-        "threads": threads,
-    }
-    b2 = Job(
-        "brian2",
-        dense
-        | {
-            "n_images": config.brian2_images,
-            "duration_ms": config.brian2_duration_ms,
-            "target": config.brian2_target,
-        },
-    )
+    b2 = _brian2_job(config, models, data, conv, threads)
     folder.write_table("brian2", run_jobs(brian2_job, [b2], folder, "brian2", progress=False))
     lap("brian2")
 
@@ -455,6 +420,53 @@ def run(
     draw(folder)
     folder.write_metadata(seed=config.train.seed, torch_threads=torch.get_num_threads())
     return folder
+
+
+def _sweep_jobs(config: Config, folder: Path, nets, data, conv: dict, threads: int) -> list[Job]:
+    """One job per (network, neuron, rate scale, simulated time, initial potential)."""
+    models = folder / "models"
+    sweep = []
+    for key, unit, l1, neuron, rate, duration, v_init in _settings(config, nets):
+        name = f"{key}_{neuron}_{'unit' if rate is None else f'{rate:g}Hz'}_v{v_init:g}"
+        sweep.append(
+            Job(
+                name,
+                {
+                    "key": key,
+                    "unit": unit,
+                    "l1": l1,
+                    "model_path": str(models / f"{key}.pt"),
+                    "layers_path": str(folder / "layers" / f"{name}.csv"),
+                    "data": data,
+                    "convert_args": conv | {"neuron": neuron, "max_rate": rate, "v_init": v_init},
+                    "duration_ms": duration,
+                    "test_size": config.test_size,
+                    "batch_size": config.sim_batch_size,
+                    "budget": config.budget,
+                    "threads": threads,
+                },
+            )
+        )
+    return sweep
+
+
+def _brian2_job(config: Config, models: Path, data, conv: dict, threads: int) -> Job:
+    """The reference engine on the dense ReLU network's IF twin."""
+    dense = {
+        "model_path": str(models / f"relu_l1={config.l1s[0]:g}.pt"),
+        "data": data,
+        "convert_args": conv | {"neuron": "if", "max_rate": None, "v_init": 0.5},
+        "threads": threads,
+    }
+    return Job(
+        "brian2",
+        dense
+        | {
+            "n_images": config.brian2_images,
+            "duration_ms": config.brian2_duration_ms,
+            "target": config.brian2_target,
+        },
+    )
 
 
 def _showcase_jobs(config, folder, points, table, data, conv, threads) -> list[Job]:
