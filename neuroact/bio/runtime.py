@@ -33,7 +33,14 @@ from brian2 import seed as brian_seed
 
 from neuroact.bio.units import check_choice, check_count
 
-__all__ = ["TARGETS", "check_seed", "check_target", "codegen_target", "seeded"]
+__all__ = [
+    "TARGETS",
+    "check_seed",
+    "check_target",
+    "codegen_target",
+    "openmp_environment",
+    "seeded",
+]
 
 TARGETS = ("numpy", "cython", "cpp_standalone")
 
@@ -72,3 +79,16 @@ def seeded(seed: int | None) -> Iterator[None]:
         yield
     finally:
         np.random.set_state(state)  # noqa: NPY002
+
+
+def openmp_environment(threads: int) -> dict[str, str]:
+    """Environment variables for a standalone program running ``threads`` OpenMP threads.
+
+    One thread needs none. With more, GNU OpenMP's threads wait for each other at the end of
+    every parallel loop (several per time step); the variables set here choose how
+    (``benchmarks/RESULTS.md``, "Threads", measured the choices).
+    """
+    check_count("threads", threads)
+    if threads == 1:
+        return {}
+    return {"OMP_WAIT_POLICY": "PASSIVE"}
