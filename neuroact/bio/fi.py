@@ -11,8 +11,8 @@ Public API
 ``spike_statistics(i, t, n_currents, trials, transient, duration, rate_method)``
     The statistics above from raw spike indices and times (used by every backend).
 ``StandaloneFICurve``
-    A ``cpp_standalone`` build for a fixed number of currents that reruns with new currents
-    without recompiling (``device.run(run_args=...)``).
+    The compiled program for a fixed number of currents (built once, kept in the user cache)
+    that reruns with new currents and seeds without recompiling.
 ``check_run(dt=..., duration, transient, trials, target, rate_method, seed)``
     Check a run's settings without running it (what ``fi_curve`` does first).
 ``dt_limited(rate_hz, dt_s)``
@@ -55,8 +55,16 @@ smaller ``dt`` or give the model a refractory period.
 
 Code-generation targets
 -----------------------
-``target="numpy"`` (default), ``"cython"`` or ``"cpp_standalone"`` (built once through
-:class:`StandaloneFICurve`); see :mod:`neuroact.bio.runtime`.
+``target="auto"`` (default) is ``"cpp_standalone"`` where a C++ compiler and ``make`` exist,
+else ``"numpy"``. ``"cpp_standalone"`` runs a compiled program built once for the model's
+equations and parameters, the number of neurons (rounded up to one of four sizes per octave;
+the extra neurons get no current and are not reported), ``dt`` and the duration, and kept in the
+user cache (:mod:`neuroact.bio.standalone`): the first call for such a program builds it
+(10-30 s), later calls in any process run it in milliseconds; currents and the seed are its
+inputs. ``"numpy"`` and ``"cython"`` use Brian2's runtime device (:mod:`neuroact.bio.runtime`):
+no compile step for numpy, but Brian2's per-step overhead (about 27 us a step) dominates a small
+group. The targets draw different random numbers for noisy models; on one target the same seed
+gives the same spikes. Measured times: ``benchmarks/RESULTS.md``.
 
 See Also
 --------
@@ -66,8 +74,9 @@ neuroact.bio.theory.lif_rate, neuroact.bio.theory.siegert_rate : the oracles of 
 
 from __future__ import annotations
 
+import json
+import math
 import os
-import tempfile
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -75,12 +84,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from brian2 import Network, NeuronGroup, Quantity, SpikeMonitor, prefs, second, set_device
+from brian2 import Network, NeuronGroup, Quantity, SpikeMonitor, device, prefs, second, set_device
 from brian2 import seed as brian_seed
-from brian2.devices.device import get_device, reset_device
 
+from neuroact.bio import standalone
 from neuroact.bio.neurons import NeuronModel, get_model
-from neuroact.bio.runtime import TARGETS, check_seed, check_target, codegen_target, seeded
+from neuroact.bio.runtime import TARGETS, check_seed, codegen_target, seeded
 from neuroact.bio.units import check_choice, check_count, to_column, to_si
 
 __all__ = [
@@ -89,7 +98,9 @@ __all__ = [
     "MIN_STEPS_PER_ISI",
     "FICurve",
     "StandaloneFICurve",
+    "FI_TARGETS",
     "TARGETS",
+    "build_program",
     "check_run",
     "dt_limited",
     "fi_curve",
@@ -97,6 +108,7 @@ __all__ = [
 ]
 
 RATE_METHODS = ("auto", "count", "isi")
+FI_TARGETS = ("auto", *TARGETS)
 DEFAULT_DURATION = 1 * second
 DEFAULT_TRANSIENT = 0.2 * second
 # An interval of fewer steps than this is too coarsely resolved for its rate (module docstring).
@@ -186,7 +198,7 @@ def check_run(
     duration: Quantity = DEFAULT_DURATION,
     transient: Quantity = DEFAULT_TRANSIENT,
     trials: int = 1,
-    target: str = "numpy",
+    target: str = "auto",
     rate_method: str = "auto",
     seed: int | None = 0,
 ) -> tuple[float, float, float]:
@@ -212,7 +224,7 @@ def check_run(
             f"dt must be shorter than the measured window ({duration - transient}); got {dt}"
         )
     check_count("trials", trials)
-    check_target(target)
+    check_choice("target", target, FI_TARGETS)
     check_choice("rate_method", rate_method, RATE_METHODS)
     check_seed(seed)
     return duration_s, transient_s, dt_s
@@ -327,7 +339,7 @@ def fi_curve(
     trials: int = 1,
     seed: int | None = 0,
     dt: Quantity | None = None,
-    target: str = "numpy",
+    target: str = "auto",
     rate_method: str = "auto",
 ) -> FICurve:
     """Simulate the f-I curve of ``model``: ONE NeuronGroup for every current x trial, one run.
@@ -345,7 +357,8 @@ def fi_curve(
     seed : seed for Brian2's random numbers (None: not seeded). Same seed, same numbers.
     dt : integration step; None uses ``model.dt`` (0.01 ms for the registered models, where the
         LIF's threshold-crossing error is <= 0.2% up to 200 Hz).
-    target : ``"numpy"``, ``"cython"`` or ``"cpp_standalone"`` (module docstring).
+    target : ``"auto"`` (compiled where a compiler exists), ``"cpp_standalone"``, ``"numpy"`` or
+        ``"cython"`` (module docstring).
     rate_method : ``"auto"``, ``"count"`` or ``"isi"`` (module docstring).
 
     Returns
@@ -365,8 +378,9 @@ def fi_curve(
         seed=seed,
     )
     method = _resolve_method(rate_method, model)
+    target = resolve_target(target)
     if target == "cpp_standalone":
-        with StandaloneFICurve(
+        runner = StandaloneFICurve(
             model,
             len(values),
             duration=duration,
@@ -375,8 +389,8 @@ def fi_curve(
             dt=dt,
             rate_method=rate_method,
             seed=seed,
-        ) as runner:
-            return runner.run(currents)
+        )
+        return runner.run(currents)
 
     start = time.perf_counter()
     n = len(values) * int(trials)
@@ -448,15 +462,107 @@ def _curve(
     return curve
 
 
-class StandaloneFICurve:
-    """A ``cpp_standalone`` f-I runner built once for ``n_currents`` x ``trials`` neurons.
+def resolve_target(target: str) -> str:
+    """The target ``fi_curve`` runs on: ``"auto"`` is ``"cpp_standalone"`` where a C++ compiler
+    and ``make`` exist, else ``"numpy"``; the others pass unchanged (checked)."""
+    check_choice("target", target, FI_TARGETS)
+    if target == "auto":
+        return "cpp_standalone" if standalone.compiler_available() else "numpy"
+    return target
 
-    ``run(currents)`` reruns the compiled binary with new currents through
-    ``device.run(run_args={group.I: ...})`` (Brian2 >= 2.6): no code generation or compilation
-    after the first call. The noise seed is compiled in: every rerun uses ``seed``'s noise.
-    Brian2's device is process-global: while a runner exists the standalone device is active
-    for this process's network builds; ``close()`` (or using it as a
-    context manager) switches back to the runtime device.
+
+def program_size(n: int) -> int:
+    """The number of neurons of the program that simulates ``n``: at least 32, else ``n``
+    rounded up to one of four sizes per octave (at most 25% more neurons), so that nearby
+    sizes share one program."""
+    n = check_count("n", n)
+    if n <= 32:
+        return 32
+    step = 2 ** (int(math.log2(n)) - 2)
+    return -(-n // step) * step
+
+
+def program_spec(model: NeuronModel, n: int, dt: Quantity, duration: Quantity) -> dict:
+    """Everything the compiled f-I program of ``model`` depends on (its cache key)."""
+    return {
+        "kind": "fi_curve",
+        "n": int(n),
+        "dt": dt,
+        "duration": duration,
+        "compile_args": list(prefs.codegen.cpp.extra_compile_args_gcc),
+        "model": {
+            "equations": model.equations,
+            "threshold": model.threshold,
+            "reset": model.reset,
+            "refractory": model.refractory,
+            "method": model.method,
+            "params": dict(model.params),
+            "init": dict(model.init),
+            "every_step": model.every_step,
+            "current_unit": model.current_unit,
+        },
+    }
+
+
+def build_program(spec: dict, folder: Path) -> None:
+    """Build the f-I program of ``spec`` (:func:`program_spec`) into ``folder``.
+
+    Runs in the builder process of :func:`neuroact.bio.standalone.program` (it switches this
+    process's Brian2 device to ``cpp_standalone``): one group of ``spec["n"]`` neurons with its
+    current ``I`` as the program's input, a spike monitor as its output, seeds from
+    :data:`neuroact.bio.standalone.SEED_CODE`, no OpenMP (one small group gains nothing from
+    threads whose barriers cost more than its work).
+    """
+    set_device("cpp_standalone", directory=str(folder), build_on_run=False)
+    prefs.devices.cpp_standalone.openmp_threads = 0
+    prefs.codegen.cpp.extra_compile_args_gcc = spec["compile_args"]
+    m = spec["model"]
+    model = NeuronModel(
+        name="fi_program",
+        equations=m["equations"],
+        threshold=m["threshold"],
+        reset=m["reset"],
+        params=m["params"],
+        current_unit=m["current_unit"],
+        current_unit_name="",
+        refractory=m["refractory"],
+        method=m["method"],
+        init=m["init"],
+        every_step=m["every_step"],
+    )
+    brian_seed(0)  # Brian2's seeding code, then ours from the environment
+    device.insert_code("main", standalone.SEED_CODE)
+    group, monitor = _build(model, spec["n"], spec["dt"])
+    group.I = 0 * model.current_unit  # replaced by the program's input
+    Network(group, monitor).run(spec["duration"], namespace={})
+    device.build(directory=str(folder), compile=True, run=False)
+    manifest = {
+        "inputs": {"I": {"variable": f"{group.name}.I", "dtype": "float64", "size": spec["n"]}},
+        "outputs": {
+            key: {
+                "file": device.get_array_filename(monitor.variables[key]),
+                "dtype": np.dtype(monitor.variables[key].dtype).name,
+            }
+            for key in ("i", "t")
+        },
+    }
+    (Path(folder) / standalone.MANIFEST).write_text(json.dumps(manifest, indent=1))
+
+
+class StandaloneFICurve:
+    """The compiled f-I program for ``n_currents`` x ``trials`` neurons, run with new currents.
+
+    The program is built once for the model, the size (:func:`program_size`), ``dt`` and the
+    duration, and kept in ``directory`` (default: the user cache,
+    :func:`neuroact.bio.standalone.build_root`); constructing a runner whose program exists
+    costs nothing, and ``run`` starts the program with the currents and the seed as inputs
+    (no code generation, no compilation, no change to this process's Brian2 device).
+
+    Parameters
+    ----------
+    model, duration, transient, trials, dt, rate_method, seed : as for :func:`fi_curve`.
+    n_currents : number of currents every ``run`` takes (>= 1).
+    directory : the cache folder to build in and read from (None: the user cache).
     """
 
     def __init__(
@@ -471,7 +577,6 @@ class StandaloneFICurve:
         directory: str | os.PathLike | None = None,
         rate_method: str = "auto",
         seed: int | None = 0,
-        threads: int = 0,
     ):
         self.model = get_model(model)
         dt = self.model.dt if dt is None else dt
@@ -486,67 +591,51 @@ class StandaloneFICurve:
         )
         self.seed = seed
         self.n_currents, self.trials = check_count("n_currents", n_currents), int(trials)
-        check_count("threads", threads, minimum=0)
         self.rate_method = _resolve_method(rate_method, self.model)
-        self._tmp = None
-        if directory is None:
-            self._tmp = tempfile.TemporaryDirectory(prefix="neuroact_fi_")
-            directory = self._tmp.name
-        self.directory = Path(directory)
-        self.build_seconds = float("nan")
-
-        set_device("cpp_standalone", directory=str(self.directory), build_on_run=False)
-        device = get_device()  # the standalone device itself, not the current-device proxy
-        device.reinit()
-        device.activate(directory=str(self.directory), build_on_run=False)
-        if threads:
-            prefs.devices.cpp_standalone.openmp_threads = int(threads)
-        self._device = device
+        size = program_size(self.n_currents * self.trials)
+        spec = program_spec(self.model, size, dt, duration)
         start = time.perf_counter()
-        if seed is not None:
-            brian_seed(int(seed))  # recorded in the standalone code: fixed for every rerun
-        self._group, self._monitor = _build(self.model, self.n_currents * self.trials, dt)
-        self._group.I = 0 * self.model.current_unit  # overwritten by run_args
-        self._net = Network(self._group, self._monitor)
-        self._net.run(duration, namespace={})
-        device.build(directory=str(self.directory), compile=True, run=False)
-        self.build_seconds = time.perf_counter() - start
+        self.directory = standalone.program(spec, "neuroact.bio.fi:build_program", directory)
+        self.build_seconds = time.perf_counter() - start  # about 0 when it was cached
+        self._size = size
 
-    def run(self, currents: Quantity) -> FICurve:
-        """Rerun the compiled simulation with new ``currents`` (same length as at build)."""
+    def run(self, currents: Quantity, *, seed: int | None | str = "default") -> FICurve:
+        """Run the program with new ``currents`` (as many as at construction).
+
+        ``seed`` overrides the runner's seed for this run (None: a fresh one from the system's
+        entropy, so unseeded runs differ).
+        """
         values = _check_currents(currents, self.model)
         if len(values) != self.n_currents:
             raise ValueError(
-                f"currents must have the {self.n_currents} entries this build was made for; "
-                f"got {len(values)}"
+                f"currents must have the {self.n_currents} entries this program was built "
+                f"for; got {len(values)}"
             )
+        seed = self.seed if isinstance(seed, str) and seed == "default" else check_seed(seed)
+        used = seed if seed is not None else int(np.random.SeedSequence().entropy % 2**31)
         start = time.perf_counter()
-        run_args = {self._group.I: np.repeat(values, self.trials) * self.model.current_unit}
-        self._device.run(run_args=run_args, with_output=False)
-        i = np.asarray(self._monitor.i[:])
-        t = np.asarray(self._monitor.t[:] / second)
+        n = self.n_currents * self.trials
+        current = np.zeros(self._size)
+        current[:n] = np.repeat(values, self.trials) * float(self.model.current_unit)
+        out = standalone.run_program(self.directory, {"I": current}, used)
+        real = out["i"] < n  # the padding neurons (no current) are not reported
         return _curve(
             self.model,
             values,
-            i,
-            t,
+            out["i"][real],
+            out["t"][real],
             self.trials,
             self.duration_s,
             self.transient_s,
             self.dt_s,
-            self.seed,
+            seed,
             "cpp_standalone",
             self.rate_method,
             time.perf_counter() - start,
         )
 
     def close(self) -> None:
-        """Switch Brian2 back to the runtime device and remove a temporary build folder."""
-        reset_device()
-        self._device.reinit()  # forget this build so a later standalone run starts clean
-        if self._tmp is not None:
-            self._tmp.cleanup()
-            self._tmp = None
+        """Nothing to release (the program stays in the cache); kept for ``with`` blocks."""
 
     def __enter__(self) -> StandaloneFICurve:
         return self
