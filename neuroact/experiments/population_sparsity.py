@@ -14,6 +14,13 @@ What it runs (all as independent jobs through :func:`neuroact.parallel.run_jobs`
               the network leaves the 1-4% band.
 ``showcase``  the standard Brunel setting (g = 5, eta = 2) and the sparse point, kept with their
               spikes for the raster, population-rate and rate-distribution figures.
+``band_width`` how wide the sparse band is along eta for each of several g, in Brunel's
+              network and with one mechanism switched on at a time: heterogeneous thresholds,
+              heterogeneous drive, spike-frequency adaptation (AdEx), conductance-based
+              synapses (:mod:`neuroact.experiments._band_width`: the band's definition, the
+              search and the summary).
+
+``Config.parts`` chooses what runs: ``("sweeps", "band_width")`` (default) or either alone.
 
 Every distinct (g, eta, heterogeneity) is simulated once (``RUN/jobs/networks/<key>.csv``) and
 listed under each sweep it belongs to; a rerun skips the networks already there.
@@ -32,16 +39,17 @@ and the sparse point carries over; the price is more shared input (more synchron
 
 Tables: ``population_summary.csv`` (one row per simulated network, all sweeps), ``band.csv``
 (edges of the 1-4% band along each scan), ``energy.csv`` (ATP budget of the showcase networks,
-both budgets, and Lennie's inverse), ``rates.csv``, ``raster.csv``, ``population_rate.csv``.
-Figures: raster + population rate, rate distribution, phase map, band scans.
+both budgets, and Lennie's inverse), ``rates.csv``, ``raster.csv``, ``population_rate.csv``;
+``band_width.csv`` (one row per condition and g: the band's edges), ``band_width_summary.csv``
+(one row per condition) and ``band_networks.csv`` (every network of the band search).
+Figures: raster + population rate, rate distribution, phase map, band scans; the band maps in
+the (g, eta) plane and the band widths by mechanism.
 
 Networks as jobs
 ----------------
-:func:`network_job` simulates one network from plain numbers (physical ones named with their
-unit, ``duration_s``, ``J_mV``, ``dt_ms``: :mod:`neuroact.bio.units`) and returns its summary
-row; :func:`sweep` runs a (g, eta, heterogeneity) grid of them as resumable jobs;
-:func:`job_key` names a sweep point; :func:`config_dict` writes a
-:class:`~neuroact.bio.network.BrunelConfig` as the plain numbers :func:`network_job` reads.
+:func:`network_job`, :func:`sweep`, :func:`job_key`, :func:`config_dict`, :func:`network_config`
+and :func:`band_job` (:mod:`neuroact.experiments._networks`, importable from here) run single
+networks from plain numbers as resumable jobs.
 Every configuration is checked before the first network is simulated or a file written.
 """
 
@@ -49,8 +57,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +75,17 @@ from neuroact.bio.energy import (
 from neuroact.bio.network import BrunelConfig, simulate
 from neuroact.bio.runtime import check_target
 from neuroact.bio.theory import mean_field_rate
-from neuroact.bio.units import check_count, check_number, from_columns, to_column
+from neuroact.bio.units import check_count, check_number
+from neuroact.experiments._band_width import band_search, band_summary, parse_condition
+from neuroact.experiments._networks import (  # noqa: F401 (re-exported: the jobs' public names)
+    PLAIN_KEYS,
+    band_job,
+    config_dict,
+    job_key,
+    network_config,
+    network_job,
+    sweep,
+)
 from neuroact.literature import LENNIE_2003
 from neuroact.parallel import Job, run_jobs
 from neuroact.results import RunFolder
@@ -130,6 +147,25 @@ class Config:
     budget: str = "attwell_laughlin_2001"
     raster_neurons: int = 500
     raster_ms: float = 1000.0
+    parts: tuple[str, ...] = ("sweeps", "band_width")
+    band_conditions: tuple[str, ...] = (
+        "",
+        "theta_sd_mV=1",
+        "theta_sd_mV=2",
+        "theta_sd_mV=4",
+        "heterogeneity=0.1",
+        "heterogeneity=0.2",
+        "heterogeneity=0.4",
+        "neuron=adex",
+        "synapse=conductance",
+    )
+    band_gs: tuple[float, ...] = (5.0, 6.0, 8.0, 10.0)
+    band_reference_g: float = 8.0
+    band_eta_start: float = 0.85
+    band_tolerance: float = 0.01
+    band_max_networks: int = 8
+    band_duration_s: float = 1.0
+    band_max_duration_s: float = 4.0
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -150,122 +186,17 @@ PROFILES = {
         target="numpy",
         raster_neurons=300,
         raster_ms=500.0,
+        band_conditions=("", "theta_sd_mV=2"),
+        band_gs=(8.0,),
+        band_eta_start=0.84,
+        band_tolerance=0.02,
+        band_max_networks=4,
+        band_duration_s=0.2,
+        band_max_duration_s=0.4,
     ),
     "full": Config(),
 }
-
-
-# ---------------------------------------------------------------------------------------------
-# one network as a job: plain numbers in, one summary row out
-
-# BrunelConfig's physical fields and the plain-number key (with its unit) each has in a job
-PLAIN_KEYS = {
-    "J": "J_mV",
-    "delay": "delay_ms",
-    "tau": "tau_ms",
-    "theta": "theta_mV",
-    "v_reset": "v_reset_mV",
-    "t_ref": "t_ref_ms",
-    "duration": "duration_s",
-    "transient": "transient_s",
-    "dt": "dt_ms",
-}
-_FIELDS = tuple(f.name for f in fields(BrunelConfig))
-
-
-def config_dict(cfg: BrunelConfig) -> dict:
-    """``cfg`` as plain numbers, physical fields named with their unit (``J_mV``, ``dt_ms``):
-    JSON-ready, and what :func:`network_job` reads back (``network_config(**config_dict(cfg))
-    == cfg``)."""
-    return {
-        PLAIN_KEYS.get(name, name): (
-            to_column(PLAIN_KEYS[name], getattr(cfg, name))
-            if name in PLAIN_KEYS
-            else getattr(cfg, name)
-        )
-        for name in _FIELDS
-    }
-
-
-def network_config(**params: Any) -> BrunelConfig:
-    """The :class:`BrunelConfig` of plain-number ``params`` (keys as in :func:`config_dict`;
-    missing ones keep BrunelConfig's defaults), checked before anything runs."""
-    kw = from_columns(params)
-    unknown = sorted(set(kw) - set(_FIELDS))
-    if unknown:
-        raise ValueError(
-            f"unknown network parameter(s) {unknown}; expected BrunelConfig fields, physical "
-            f"ones as {sorted(PLAIN_KEYS.values())}"
-        )
-    return BrunelConfig(**kw)
-
-
-def network_job(label: str | None = None, **params: Any) -> dict:
-    """Simulate one network from plain-number parameters and return its summary row.
-
-    The job function of :func:`sweep` (module level, so it runs on local processes or a Dask
-    cluster). ``params`` as in :func:`network_config` (``n_exc``, ``g``, ``eta``,
-    ``duration_s``, ``J_mV``, ...); ``label`` is copied into the row.
-    """
-    row = simulate(network_config(**params)).to_frame().iloc[0].to_dict()
-    if label is not None:
-        row["label"] = label
-    return row
-
-
-def job_key(
-    g: float, eta: float, heterogeneity: float = 0.0, n_exc: int | None = None, seed: int = 0
-) -> str:
-    """File-safe key of one sweep point."""
-    key = f"g={g:.3f}_eta={eta:.3f}_het={heterogeneity:.2f}_seed={seed}"
-    return f"N={n_exc}_" + key if n_exc is not None else key
-
-
-def sweep(
-    gs: Sequence[float],
-    etas: Sequence[float],
-    base: dict,
-    *,
-    heterogeneities: Sequence[float] = (0.0,),
-    run: RunFolder | None = None,
-    group: str = "phase",
-    workers: int = 1,
-    scheduler: Any = None,
-    progress: bool = True,
-) -> pd.DataFrame:
-    """Simulate every (g, eta, heterogeneity) as an independent job; one summary row each.
-
-    ``base`` holds the other :func:`network_job` parameters (plain numbers). Every network's
-    configuration is checked before the first one runs. With ``run`` (a
-    :class:`neuroact.results.RunFolder`) each result is written as it finishes and a rerun
-    skips finished jobs.
-    """
-    for name, values in (("gs", gs), ("etas", etas), ("heterogeneities", heterogeneities)):
-        if not len(values):
-            raise ValueError(f"{name} must not be empty; got {values!r}")
-        for v in values:
-            check_number(name, v, nonnegative=True)
-    jobs = [
-        Job(
-            job_key(g, eta, het, base.get("n_exc"), base.get("seed", 0)),
-            {**base, "g": float(g), "eta": float(eta), "heterogeneity": float(het)},
-        )
-        for het in heterogeneities
-        for g in gs
-        for eta in etas
-    ]
-    for job in jobs:
-        network_config(**job.params)
-    return run_jobs(
-        network_job,
-        jobs,
-        run=run,
-        group=group,
-        workers=workers,
-        scheduler=scheduler,
-        progress=progress,
-        desc="Brunel sweep",
-    )
+PARTS = ("sweeps", "band_width")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -490,6 +421,57 @@ def _sweeps(config: Config) -> dict[str, list[tuple[float, float, float]]]:
     }
 
 
+def _band_base(config: Config) -> dict:
+    return _base(config) | {"duration_s": config.band_duration_s}
+
+
+def _check_band(config: Config) -> None:
+    """The band-width settings, and every condition's network, checked before anything runs."""
+    for name in ("band_conditions", "band_gs"):
+        if not len(getattr(config, name)):
+            raise ValueError(f"{name} must not be empty; got {getattr(config, name)!r}")
+    for g in config.band_gs:
+        check_number("band_gs", g, nonnegative=True)
+    check_number("band_reference_g", config.band_reference_g, nonnegative=True)
+    check_number("band_eta_start", config.band_eta_start, positive=True)
+    check_number("band_tolerance", config.band_tolerance, positive=True)
+    check_count("band_max_networks", config.band_max_networks, minimum=2)
+    chunk = check_number("band_duration_s", config.band_duration_s, positive=True)
+    if check_number("band_max_duration_s", config.band_max_duration_s) < chunk:
+        raise ValueError(
+            f"band_max_duration_s must be >= band_duration_s ({chunk}); got "
+            f"{config.band_max_duration_s!r}"
+        )
+    for condition in config.band_conditions:
+        network_config(
+            **_band_base(config),
+            **parse_condition(condition),
+            g=config.band_gs[0],
+            eta=config.band_eta_start,
+        )
+
+
+def _run_band(config: Config, folder: RunFolder, workers, scheduler, progress) -> None:
+    networks, band = band_search(
+        band_job,
+        config.band_conditions,
+        config.band_gs,
+        _band_base(config),
+        eta_start=config.band_eta_start,
+        tolerance=config.band_tolerance,
+        max_networks=config.band_max_networks,
+        spikes_per_neuron=config.spikes_per_neuron,
+        max_duration_s=config.band_max_duration_s,
+        run=folder,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+    )
+    folder.write_table("band_networks", networks)
+    folder.write_table("band_width", band)
+    folder.write_table("band_width_summary", band_summary(band, config.band_reference_g))
+
+
 def run(
     config: Config,
     out,
@@ -500,7 +482,8 @@ def run(
     data_dir=None,
     inputs=None,
 ) -> RunFolder:
-    """Run the sweeps and showcases, write the tables and figures into ``out``.
+    """Run the sweeps and showcases and the band-width search (``config.parts``); write the
+    tables and figures into ``out``.
 
     Every setting and every network of the run is checked first: a bad configuration raises
     (naming the field) before anything is simulated or written.
@@ -508,6 +491,9 @@ def run(
     if not isinstance(config, Config):
         raise TypeError(f"config must be a population_sparsity.Config; got {type(config).__name__}")
     started = time.perf_counter()
+    parts = tuple(config.parts)
+    if not parts or any(p not in PARTS for p in parts):
+        raise ValueError(f"parts must be a non-empty selection of {PARTS}; got {config.parts!r}")
     sweeps = _sweeps(config)
     plan = _plan(config, sweeps)
     sp = (config.sparse_g, config.sparse_eta, config.sparse_heterogeneity)
@@ -518,9 +504,27 @@ def run(
             ("sparse", sp),
         )
     }
+    if "band_width" in parts:
+        _check_band(config)
     folder = out if isinstance(out, RunFolder) else RunFolder(out)
     folder.write_config(asdict(config))
 
+    if "sweeps" in parts:
+        _run_sweeps(config, folder, plan, showcases, workers, scheduler, progress)
+    if "band_width" in parts:
+        _run_band(config, folder, workers, scheduler, progress)
+    draw(folder)
+    folder.write_metadata(
+        seed=config.seed,
+        experiment="population_sparsity",
+        compute_seconds=time.perf_counter() - started,
+    )
+    return folder
+
+
+def _run_sweeps(config, folder, plan, showcases, workers, scheduler, progress) -> None:
+    """The phase map, the scans and the showcases, and their tables."""
+    sp = (config.sparse_g, config.sparse_eta, config.sparse_heterogeneity)
     frames = [_run_points(config, folder, plan, workers, scheduler, progress)]
     for label, cfg in showcases.items():
         _showcase(config, folder, label, cfg)
@@ -547,8 +551,7 @@ def run(
             band_edges(s_h[s_h["sweep"] == "g_scan"], "g")
             | {"heterogeneity": het, "g": float("nan"), "eta": sp[1]}
         )
-    band = pd.DataFrame(band_rows)
-    folder.write_table("band", band)
+    folder.write_table("band", pd.DataFrame(band_rows))
     folder.write_table("energy", energy_table(show, config))
     for kind in ("raster", "population_rate", "rates"):
         folder.write_table(
@@ -557,26 +560,27 @@ def run(
                 [folder.read_table(f"showcase_{k}_{kind}") for k in showcases], ignore_index=True
             ),
         )
-    draw(folder)
-    folder.write_metadata(
-        seed=config.seed,
-        experiment="population_sparsity",
-        compute_seconds=time.perf_counter() - started,
-    )
-    return folder
 
 
 def draw(run: RunFolder) -> list[Path]:
     """Redraw every figure from the run folder's tables (the summary figures first: a copy
     without the bulky spike tables still gets them before the missing table is reported)."""
     # matplotlib and seaborn are heavy: imported only when figures are drawn
+    from neuroact.figures import bio_band, save
     from neuroact.figures import bio_network as figs
-    from neuroact.figures import save
 
     run = run if isinstance(run, RunFolder) else RunFolder(run)
+    paths: list[Path] = []
+    if run.has("band_width.csv"):
+        band, networks = run.read_table("band_width"), run.read_table("band_networks")
+        paths += save(bio_band.band_maps(networks, band), run / "population_band_maps")
+        summary = run.read_table("band_width_summary")
+        paths += save(bio_band.band_widths(band, summary), run / "population_band_widths")
+    if not run.has("population_summary.csv") and paths:
+        return paths  # a band-width run only
     summary = run.read_table("population_summary")
     phase = figs.phase_map(summary[summary["sweep"] == "phase"])
-    paths = save(phase, run / "population_phase_map")
+    paths += save(phase, run / "population_phase_map")
     paths += save(figs.band_scans(summary), run / "population_band_scans")
     raster = figs.raster_and_rate(run.read_table("raster"), run.read_table("population_rate"))
     paths += save(raster, run / "population_raster")
