@@ -19,6 +19,13 @@ The peer is NEST's ``brunel_delta`` example (``iaf_psc_delta``, fixed in-degree,
 with the same initial potentials (uniform in [V_r, theta]) and a recording that starts after
 the same transient.
 
+With ``--policies passive,active,unset,...`` each cpp_standalone run is built once and run
+``--repeats-inside`` times per OpenMP wait policy (interleaved; medians): the policies compared
+on one binary, under the same load.
+
+``--band-search`` finds the sparse band's edges along eta at g = 8 for ``--n-exc`` neurons
+(cython; the population experiment's search): does the band move with the network's size?
+
 Usage::
 
     python benchmarks/bench_network.py [--sim 1.0] [--settings standard,sparse]
@@ -36,8 +43,10 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -50,6 +59,10 @@ OMP_WAIT = {
     "passive": {"OMP_WAIT_POLICY": "PASSIVE"},
     "active": {"OMP_WAIT_POLICY": "ACTIVE"},
     "unset": {},
+    # GNU OpenMP: spin this many times at a barrier before sleeping (unset: 300,000)
+    "spin1k": {"GOMP_SPINCOUNT": "1000"},
+    "spin10k": {"GOMP_SPINCOUNT": "10000"},
+    "spin100k": {"GOMP_SPINCOUNT": "100000"},
 }
 
 
@@ -106,6 +119,51 @@ def run_brian2(args: argparse.Namespace, g: float, eta: float, spec: dict) -> di
         "frac_active_50ms": act.fraction_active(args.window_ms * 1e-3 * second),
         "cv2_isi": act.summary()["cv2_isi"],
     } | _peak_mb()
+
+
+def run_policies(args: argparse.Namespace, g: float, eta: float, spec: dict) -> dict:
+    """One cpp_standalone build, run once per wait policy and repeat (policies interleaved):
+    the loop's wall time per simulated second of each, and its rate."""
+    from brian2 import defaultclock, prefs, second, set_device
+    from brian2 import device as brian_device
+    from brian2 import seed as brian_seed
+
+    from neuroact.bio.network import BrunelConfig, _build
+
+    cfg = BrunelConfig(
+        n_exc=args.n_exc,
+        c_exc=args.c_exc,
+        g=g,
+        eta=eta,
+        duration=args.sim * second,
+        transient=args.transient * second,
+        target="cpp_standalone",
+        threads=spec["threads"],
+        sampler=spec["sampler"],
+        seed=args.seed,
+    )
+    folder = tempfile.mkdtemp(prefix="neuroact_bench_policies_")
+    set_device("cpp_standalone", directory=folder, build_on_run=False)
+    prefs.devices.cpp_standalone.openmp_threads = spec["threads"]
+    brian_seed(cfg.seed)
+    defaultclock.dt = cfg.dt
+    net, spikes = _build(cfg)
+    net.run(cfg.transient + cfg.duration, namespace={})
+    brian_device.build(directory=folder, compile=True, run=False)
+    base = dict(prefs.devices.cpp_standalone.run_environment_variables)
+    out = {}
+    try:
+        for _ in range(args.repeats_inside):
+            for policy in args.policies.split(","):
+                prefs.devices.cpp_standalone.run_environment_variables = base | OMP_WAIT[policy]
+                brian_device.run(directory=folder, with_output=False)
+                wall = brian_device._last_run_time / float(cfg.transient + cfg.duration)
+                rate = len(spikes.i[:]) / (cfg.n_neurons * float(cfg.transient + cfg.duration))
+                out.setdefault(policy, []).append(wall)
+                out.setdefault(f"{policy}_rate", []).append(rate)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return {k: float(sorted(v)[len(v) // 2]) for k, v in out.items()}  # medians
 
 
 def run_nest(args: argparse.Namespace, g: float, eta: float, threads: int) -> dict:
@@ -165,6 +223,31 @@ def run_nest(args: argparse.Namespace, g: float, eta: float, threads: int) -> di
     } | _peak_mb()
 
 
+def band_at_size(args: argparse.Namespace) -> pd.DataFrame:
+    """The sparse band's edges along eta at g = 8 for a network of ``--n-exc`` (``--c-exc``)
+    neurons: the population experiment's band search on Brunel's network, one line."""
+    from neuroact.experiments._band_width import band_search
+    from neuroact.experiments._networks import band_job
+
+    base = {"n_exc": args.n_exc, "c_exc": args.c_exc, "transient_s": args.transient}
+    base |= {"duration_s": args.sim, "seed": args.seed, "target": "cython"}
+    networks, band = band_search(
+        band_job,
+        [""],
+        [8.0],
+        base,
+        eta_start=0.85,
+        tolerance=0.005,
+        max_networks=8,
+        spikes_per_neuron=3.0,
+        max_duration_s=2 * args.sim,
+        progress=False,
+    )
+    print(networks[["eta", "mean_rate_Hz", "frac_active_50ms", "cv2_isi"]].to_string())
+    print(band.drop(columns=["label", "mechanism"]).T.to_string())
+    return networks
+
+
 def _worker(args: argparse.Namespace) -> None:
     spec = parse_run(args.worker)
     g, eta = SETTINGS[args.setting]
@@ -172,6 +255,8 @@ def _worker(args: argparse.Namespace) -> None:
         os.environ.update(OMP_WAIT[args.omp_wait])
     if spec["simulator"] == "nest":
         out = run_nest(args, g, eta, spec["threads"])
+    elif args.policies:
+        out = run_policies(args, g, eta, spec)
     else:
         out = run_brian2(args, g, eta, spec)
     print("RESULT " + json.dumps(out))
@@ -179,10 +264,13 @@ def _worker(args: argparse.Namespace) -> None:
 
 def _command(args: argparse.Namespace, name: str, setting: str) -> list[str]:
     cmd = [sys.executable, __file__, "--worker", name, "--setting", setting]
-    for key in ("sim", "transient", "n_exc", "seed", "omp_wait", "window_ms"):
+    keys = ("sim", "transient", "n_exc", "seed", "omp_wait", "window_ms", "repeats_inside")
+    for key in keys:
         cmd += [f"--{key.replace('_', '-')}", str(getattr(args, key))]
     if args.c_exc:
         cmd += ["--c-exc", str(args.c_exc)]
+    if args.policies and not name.startswith("nest"):
+        cmd += ["--policies", args.policies]
     return cmd
 
 
@@ -199,6 +287,18 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--runs", default="cython,cython_brian2,cpp1,cpp2,nest1,nest2")
     p.add_argument("--omp-wait", default="package", choices=["package", *OMP_WAIT])
     p.add_argument("--window-ms", type=float, default=50.0, help=argparse.SUPPRESS)
+    p.add_argument(
+        "--policies",
+        default="",
+        help="cpp_standalone runs: build once, run once per OpenMP wait policy (e.g. "
+        f"passive,active,unset); choices {sorted(OMP_WAIT)}",
+    )
+    p.add_argument("--repeats-inside", type=int, default=3, help="rounds over --policies")
+    p.add_argument(
+        "--band-search",
+        action="store_true",
+        help="instead of timing: find the band's edges along eta at g = 8 for this size",
+    )
     p.add_argument("--before", default=None, help="folder holding the package to compare with")
     p.add_argument("--out", default=None, help="CSV to write (default: print only)")
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
@@ -206,6 +306,12 @@ def main(argv: list[str] | None = None) -> None:
     args = p.parse_args(argv)
     if args.worker:
         _worker(args)
+        return
+    if args.band_search:
+        networks = band_at_size(args)
+        if args.out:
+            Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+            networks.to_csv(args.out, index=False)
         return
 
     runs = args.runs.split(",")

@@ -163,9 +163,9 @@ class Config:
     band_reference_g: float = 8.0
     band_eta_start: float = 0.85
     band_tolerance: float = 0.01
-    band_max_networks: int = 8
+    band_max_networks: int = 7
     band_duration_s: float = 1.0
-    band_max_duration_s: float = 4.0
+    band_max_duration_s: float = 2.0
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -84,6 +84,15 @@ def band_maps(
         )
         for edge in ("eta_low", "eta_high"):
             ax.plot(lines.loc[ok, "g"], lines.loc[ok, edge], "-", color="tab:red", lw=1)
+        # the band at each g as a bar too (visible with a single g)
+        ax.vlines(
+            lines.loc[ok, "g"],
+            lines.loc[ok, "eta_low"],
+            lines.loc[ok, "eta_high"],
+            color="tab:red",
+            alpha=0.45,
+            lw=7,
+        )
         pct = np.clip(100 * nets["frac_active_50ms"].to_numpy(float), *_NORM)
         ai = nets.get("asynchronous_irregular", pd.Series(True, index=nets.index)).astype(bool)
         dots = ax.scatter(nets["g"], nets["eta"], c=pct, cmap="viridis", norm=norm, s=22, zorder=3)
@@ -136,6 +145,9 @@ def band_widths(
         heights = [float(d["width"].get(c, np.nan)) for c in conds]
         x = np.arange(len(conds)) - 0.4 + step * (j + 0.5)
         ax.bar(x, np.nan_to_num(heights), width=step, label=f"g = {g:g}")
+        for xk, h in zip(x, heights, strict=True):
+            if not np.isfinite(h):  # an edge the search did not bracket
+                ax.text(xk, 0, "?", ha="center", va="bottom", fontsize="small")
     if summary is not None:
         ratios = summary.assign(condition=summary["condition"].fillna("")).set_index("condition")
         top = np.nanmax(band["width"].to_numpy(float)) if band["width"].notna().any() else 1
@@ -146,6 +158,9 @@ def band_widths(
     labels = band.drop_duplicates("condition").set_index("condition")["label"]
     ax.set_xticks(range(len(conds)), [labels[c] for c in conds], rotation=30, ha="right")
     ax.set_ylabel(r"width of the band along $\eta$")
-    ax.set_title("width of the 1-4% band (x: at the reference g, relative to Brunel's network)")
+    ax.set_title(
+        "width of the 1-4% band (x: at the reference g, relative to Brunel's network; "
+        "?: an edge not found)"
+    )
     ax.legend(loc="upper left")
     return fig
