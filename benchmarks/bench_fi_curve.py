@@ -14,7 +14,9 @@ Measures, in one process:
 3. NEST (``iaf_psc_delta``, one DC current per neuron via ``I_e``, ``spike_recorder``), if
    ``nest-simulator`` is installed: ``Simulate`` time and total time (kernel reset, creation,
    simulation, reading spikes);
-4. the compiled program's call and NEST's alternating ``--rounds`` times, medians and ratio.
+4. the compiled program's call and NEST's alternating ``--rounds`` times, medians and ratio;
+5. the README's example in fresh processes: its first ever call (building the program) and
+   later calls (imports timed apart).
 
 Accuracy: every result's largest relative error against the analytic LIF rate where that rate
 is above 5 Hz (rates from inter-spike intervals after a 0.2 s transient), so that speeds are
@@ -278,6 +280,47 @@ def interleaved(dt_ms: float, rounds: int) -> dict:
     }
 
 
+_README = """
+import time
+t0 = time.perf_counter()
+import numpy as np
+from brian2 import nA, second
+from neuroact.bio.fi import fi_curve
+from neuroact.bio.neurons import get_model
+t1 = time.perf_counter()
+curve = fi_curve(get_model("lif"), np.linspace(0, 3, 31) * nA, duration=1 * second)
+table = curve.to_frame()
+t2 = time.perf_counter()
+print("README", t1 - t0, t2 - t1, curve.target)
+"""
+
+
+def readme_example(runs: int = 3) -> dict:
+    """The README's f-I example (31 currents, 1 s, dt 0.01 ms, default target) in fresh Python
+    processes with an empty program cache: the first ever run builds, the next ones reuse."""
+    cache = tempfile.mkdtemp(prefix="neuroact_bench_cache_")
+    env = dict(os.environ, NEUROACT_CACHE_DIR=cache)
+    out: dict = {"runs": []}
+    try:
+        for _ in range(1 + runs):
+            proc = subprocess.run(
+                [sys.executable, "-c", _README], capture_output=True, text=True, env=env
+            )
+            line = [x for x in proc.stdout.splitlines() if x.startswith("README")]
+            if not line:
+                return {"error": proc.stderr.strip().splitlines()[-1:]}
+            _, imports, call, target = line[-1].split()
+            out["runs"].append({"import_s": float(imports), "call_s": float(call)})
+            out["target"] = target
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+    first, later = out["runs"][0], out["runs"][1:]
+    out["first_ever_call_s"] = first["call_s"]
+    out["later_call_s_median"] = float(np.median([r["call_s"] for r in later]))
+    out["later_import_s_median"] = float(np.median([r["import_s"] for r in later]))
+    return out
+
+
 def machine() -> dict:
     cpu = platform.processor()
     try:
@@ -316,6 +359,7 @@ def main() -> None:
         "brian2_results": bench_brian(a.dt_ms, a.repeats, a.loop_subset),
         "nest": bench_nest(a.dt_ms, a.repeats, a.nest_threads),
         "interleaved_with_nest": interleaved(a.dt_ms, a.rounds),
+        "readme_example": readme_example(),
     }
     result["machine"]["load_average_1min_end"] = os.getloadavg()[0]
     text = json.dumps(result, indent=2)

@@ -234,3 +234,20 @@ def test_claim_reads_the_band_widths_and_the_recordings(tmp_path):
         assert rec.name in claim.measured and rec.passage and rec.url.startswith("https://")
     assert claim.verdict == "partly"
     assert_allclose(claim.value, 0.02)
+
+
+def test_claim_notes_a_widened_band_that_lost_irregularity():
+    rows = {
+        "condition": ["", "heterogeneity=0.4", "neuron=adex"],
+        "label": ["Brunel", "drive log-sd 0.4", "AdEx"],
+        "reference_g": [8.0] * 3,
+        "eta_low": [0.84, 0.80, 0.84],
+        "eta_high": [0.88, 0.92, 0.884],
+        "width": [0.04, 0.12, 0.044],
+        "width_vs_brunel": [1.0, 3.0, 1.1],
+        "ai_inside": [1.0, 0.2, 1.0],
+    }
+    text = band_width_text(pd.DataFrame(rows))
+    # 0.12 / 0.04 = 3.0 widens (>= 1.5), 1.1 does not; only 20% of the wide band is irregular
+    assert "drive log-sd 0.4 x3.0 (20% of its in-band networks asynchronous-irregular)" in text
+    assert "AdEx x1.1" in text and "AdEx x1.1 (" not in text

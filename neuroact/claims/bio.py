@@ -386,8 +386,9 @@ WIDENS = 1.5
 def band_width_text(summary: pd.DataFrame) -> str:
     """The band's width along eta in Brunel's network and the mechanisms that widen it.
 
-    From ``band_width_summary.csv``: ``"band at g = 8: eta 0.842-0.881 (width 0.039) in
-    Brunel's network; widened x3.1 by drive log-sd 0.4, ...; not by AdEx (x1.1), ..."``.
+    From ``band_width_summary.csv``: ``"band width along eta at g = 8: 0.039 in Brunel's
+    network (eta 0.842-0.881); widened by drive log-sd 0.4 x3.1 (20% of its in-band networks
+    asynchronous-irregular), ...; not widened (under x1.5) by AdEx x1.1, ..."``.
     """
     rows = summary.assign(condition=summary["condition"].fillna("")).set_index("condition")
     if "" not in rows.index or not np.isfinite(rows.loc["", "width"]):
@@ -398,7 +399,7 @@ def band_width_text(summary: pd.DataFrame) -> str:
         f"network (eta {base['eta_low']:.3f}-{base['eta_high']:.3f})"
     )
     others = rows.drop(index="").sort_values("width_vs_brunel", ascending=False)
-    wide = [f"{r.label} x{r.width_vs_brunel:.1f}" for r in others.itertuples() if _widens(r)]
+    wide = [_widened(r) for r in others.itertuples() if _widens(r)]
     narrow = [
         f"{r.label} x{r.width_vs_brunel:.1f}"
         for r in others.itertuples()
@@ -408,6 +409,16 @@ def band_width_text(summary: pd.DataFrame) -> str:
         text += f"; widened by {', '.join(wide)}"
     if narrow:
         text += f"; not widened (under x{WIDENS:g}) by {', '.join(narrow)}"
+    return text
+
+
+def _widened(row) -> str:
+    """``"drive log-sd 0.4 x3.1"``, with a note when the band's networks are not all
+    asynchronous-irregular (``ai_inside`` below 1: irregularity lost where the band widened)."""
+    text = f"{row.label} x{row.width_vs_brunel:.1f}"
+    ai = getattr(row, "ai_inside", np.nan)
+    if np.isfinite(ai) and ai < 1:
+        text += f" ({percent(ai, 0)} of its in-band networks asynchronous-irregular)"
     return text
 
 
