@@ -75,7 +75,8 @@ class BrunelConfig:
     dt : integration step.
     seed : seed of connectivity, initial potentials, heterogeneity and Brian2's noise.
     target : ``"numpy"``, ``"cython"`` or ``"cpp_standalone"`` (:mod:`neuroact.bio.runtime`).
-    threads : OpenMP threads for ``cpp_standalone`` (ignored by the runtime targets).
+    threads : OpenMP threads for ``cpp_standalone`` (ignored by the runtime targets). A run is
+        reproducible for one (seed, threads): each thread draws from its own generator.
 
     Raises
     ------

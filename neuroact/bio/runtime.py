@@ -85,8 +85,12 @@ def openmp_environment(threads: int) -> dict[str, str]:
     """Environment variables for a standalone program running ``threads`` OpenMP threads.
 
     One thread needs none. With more, GNU OpenMP's threads wait for each other at the end of
-    every parallel loop (several per time step); the variables set here choose how
-    (``benchmarks/RESULTS.md``, "Threads", measured the choices).
+    every parallel loop (several per time step). ``OMP_WAIT_POLICY=PASSIVE`` makes a waiting
+    thread sleep instead of spinning: on a machine whose cores are busy with other work, spinning
+    threads stalled the network for minutes per simulated second (``benchmarks/RESULTS.md``,
+    "Population sparsity"). The thread count changes which random numbers each neuron draws
+    (one generator per thread), not their distribution: over five seeds the sparse network's
+    rate did not differ between 1 and 2 threads (``benchmarks/RESULTS.md``, "Biological side").
     """
     check_count("threads", threads)
     if threads == 1:
