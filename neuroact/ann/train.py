@@ -13,12 +13,37 @@ Glorot, Bordes & Bengio 2011 (they used ``l1 = 0.001``); it does not depend on t
 but it does grow with the number of hidden units.
 
 Errors are stored as fractions (0.0143 = 1.43 %). Per epoch (epoch 0 = before training) the
-history holds train/val/test error and loss, learning rate and wall times; the probes add one row
-per layer (see :mod:`neuroact.ann.probes`). ``train_error`` and ``train_loss`` are running
-averages over the epoch's mini-batches (the weights change during the epoch); with
-``train_eval_size > 0`` the history also holds ``train_eval_error`` and ``train_eval_loss``, the
-error of the end-of-epoch weights on the first ``train_eval_size`` training examples (what a
-time-to-target measure needs: the running error lags the weights by about half an epoch).
+history holds:
+
+``train_error``, ``train_loss``, ``train_penalty``
+    running averages over the epoch's mini-batches (the weights change during the epoch);
+``val_error``, ``val_loss``
+    the end-of-epoch weights on the first ``val_size`` validation examples (a fixed subset,
+    the same every epoch; all of them when ``val_size`` is None);
+``test_error``, ``test_loss``
+    the **full** test set, only at epoch 0, at the epoch whose weights the model ends with (the
+    last one, or the best-validation one under early stopping) and every ``test_every``
+    epochs; NaN on the other epochs;
+``selected``
+    True on the row of the epoch whose weights the model ends with (its test error and probes
+    are the run's final numbers);
+``train_eval_error``, ``train_eval_loss``
+    with ``train_eval_size > 0``: the end-of-epoch weights on the first ``train_eval_size``
+    training examples (what a time-to-target measure needs: the running error lags the weights
+    by about half an epoch);
+``lr_epoch``, ``train_seconds``, ``eval_seconds``, ``epoch_seconds``
+    the rate used, the seconds in the training steps, in the evaluations and probes, in all.
+
+The probes add one row per layer and epoch (see :mod:`neuroact.ann.probes`), on the first
+``eval_size`` validation images.
+
+Early stopping (``patience > 0``), as in Glorot et al. 2011: training stops once the
+validation error has not improved for ``patience`` epochs, and the model ends with the weights
+of the epoch of lowest validation error (kept in memory and in the checkpoint).
+
+Evaluation is kept lean: per epoch only the validation subset, the probes and the training
+subset are evaluated; the full test set once at the end. The final numbers (test error on the
+full test set, the probes of the final weights) are those of evaluating every epoch.
 
 Reproducibility: the weights are initialised from ``seed``; mini-batches are drawn from a
 ``torch.Generator`` seeded with ``seed + 1``. A checkpoint (written atomically after every epoch,
@@ -228,6 +253,7 @@ def train(
     checkpoint: str | os.PathLike | None = None,
     progress: bool = True,
     on_epoch_end: Callable[[int, Network, pd.DataFrame], None] | None = None,
+    pause_after: int | None = None,
 ) -> TrainResult:
     """Train one network as ``config`` says; return the model and its history.
 
@@ -246,6 +272,9 @@ def train(
     progress : tqdm bar over epochs (silent when not a terminal).
     on_epoch_end : called as ``on_epoch_end(epoch, model, history)`` after each epoch's
         checkpoint is written (an exception there interrupts the run; the checkpoint is kept).
+    pause_after : stop after this epoch without finishing (no final test, weights as they
+        are); with ``checkpoint``, a later call continues where this one paused. For searches
+        that continue only the most promising runs (successive halving).
 
     Raises
     ------
@@ -274,6 +303,7 @@ def train(
             activation_params=config.activation_params,
             init=config.init,
             seed=config.seed,
+            init_scale=config.init_scale,
         )
     model.to(device)
     _check_data(data, model)
@@ -281,7 +311,7 @@ def train(
 
     with torch_settings(config.threads, config.deterministic):
         loop = _Loop(config, data, model, ckpt_path)
-        return loop.run(progress, on_epoch_end)
+        return loop.run(progress, on_epoch_end, pause_after)
 
 
 def check_resumable(config: TrainConfig, saved: dict, path: str | os.PathLike) -> None:
@@ -318,9 +348,12 @@ class _Loop:
             config.probes,
             config.probe_every,
         )
+        self.val_x, self.val_y = data.val_x[: config.val_size], data.val_y[: config.val_size]
         self.history: list[dict] = []
         self.layers: list[dict] = []
         self.epoch = 0
+        # early stopping: the best validation error so far, its epoch and weights
+        self.best: dict = {"epoch": 0, "val_error": math.inf, "model": None}
         state = resume_state(ckpt_path) if ckpt_path is not None else None
         if state is not None:
             self.restore(state)
@@ -333,6 +366,7 @@ class _Loop:
             self.scheduler.load_state_dict(state["scheduler"])
         self.generator.set_state(state["generator"])
         self.history, self.layers, self.epoch = state["history"], state["layers"], state["epoch"]
+        self.best = state.get("best", self.best)
 
     def save(self) -> None:
         if self.ckpt_path is None:
@@ -348,6 +382,7 @@ class _Loop:
                 "generator": self.generator.get_state(),
                 "history": self.history,
                 "layers": self.layers,
+                "best": self.best,
             },
         )
 
@@ -357,15 +392,22 @@ class _Loop:
         )
 
     def record(self, train_stats: dict, lr: float, train_seconds: float, t0: float) -> None:
-        """Evaluate the end-of-epoch weights and append the epoch's history and layer rows."""
+        """Evaluate the end-of-epoch weights (validation subset, training subset, probes, and
+        the full test set every ``test_every`` epochs); append the epoch's history and layer
+        rows and remember the best validation error for early stopping."""
         model, data, config = self.model, self.data, self.config
-        val_error, val_loss = evaluate(model, data.val_x, data.val_y)
-        test_error, test_loss = evaluate(model, data.test_x, data.test_y)
+        start = time.perf_counter()
+        val_error, val_loss = evaluate(model, self.val_x, self.val_y)
+        test_error, test_loss = math.nan, math.nan
+        # the untrained network (epoch 0) is tested too: activity and error at initialisation
+        if self.epoch == 0 or (config.test_every and self.epoch % config.test_every == 0):
+            test_error, test_loss = evaluate(model, data.test_x, data.test_y)
         if config.train_eval_size:
             k = config.train_eval_size
             err, loss = evaluate(model, data.train_x[:k], data.train_y[:k])
             train_stats = {**train_stats, "train_eval_error": err, "train_eval_loss": loss}
         self.layers.extend(self.probes.epoch_rows(self.epoch))
+        now = time.perf_counter()
         self.history.append(
             {
                 "epoch": self.epoch,
@@ -374,11 +416,36 @@ class _Loop:
                 "val_loss": val_loss,
                 "test_error": test_error,
                 "test_loss": test_loss,
+                "selected": False,
                 "lr_epoch": lr,
                 "train_seconds": train_seconds,
-                "epoch_seconds": time.perf_counter() - t0,
+                "eval_seconds": now - start,
+                "epoch_seconds": now - t0,
             }
         )
+        if config.patience and self.epoch > 0 and val_error < self.best["val_error"]:
+            weights = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            self.best = {"epoch": self.epoch, "val_error": val_error, "model": weights}
+
+    def stopped_early(self) -> bool:
+        """Has the validation error not improved for ``patience`` epochs?"""
+        patience = self.config.patience
+        return bool(patience) and self.epoch - self.best["epoch"] >= patience
+
+    def finish(self) -> None:
+        """End with the selected weights (the best-validation epoch's under early stopping, else
+        the last epoch's) and test them on the full test set, in that epoch's row."""
+        chosen = self.epoch
+        if self.config.patience and self.best["model"] is not None:
+            self.model.load_state_dict(self.best["model"])
+            chosen = self.best["epoch"]
+        row = next(r for r in self.history if r["epoch"] == chosen)
+        if not math.isfinite(row["test_error"]):
+            row["test_error"], row["test_loss"] = evaluate(
+                self.model, self.data.test_x, self.data.test_y
+            )
+        for r in self.history:
+            r["selected"] = r is row
 
     def diverged(self, what: str, lr: float) -> TrainingDiverged:
         """The error to raise, naming ``what`` happened, with the result so far attached."""
@@ -439,7 +506,9 @@ class _Loop:
             "train_penalty": float(pen_sum) / n,
         }
 
-    def run(self, progress: bool, on_epoch_end: Callable | None) -> TrainResult:
+    def run(
+        self, progress: bool, on_epoch_end: Callable | None, pause_after: int | None = None
+    ) -> TrainResult:
         config = self.config
         with self.probes:
             # epoch 0: the untrained network (errors, activity at init); a checkpoint saved right
@@ -459,7 +528,10 @@ class _Loop:
                 leave=False,
             )
             self.model.train()
+            paused = pause_after is not None and self.epoch >= pause_after
             for epoch in bar:
+                if paused or self.stopped_early():
+                    break
                 self.epoch = epoch
                 t0 = time.perf_counter()
                 lr = self.optimizer.param_groups[0]["lr"]  # the rate used during this epoch
@@ -478,5 +550,8 @@ class _Loop:
                 )
                 if on_epoch_end is not None:
                     on_epoch_end(epoch, self.model, pd.DataFrame(self.history))
+                paused = pause_after is not None and epoch >= pause_after
             bar.close()
+        if not paused:
+            self.finish()
         return self.result()
