@@ -31,8 +31,10 @@ history holds:
     with ``train_eval_size > 0``: the end-of-epoch weights on the first ``train_eval_size``
     training examples (what a time-to-target measure needs: the running error lags the weights
     by about half an epoch);
-``lr_epoch``, ``train_seconds``, ``eval_seconds``, ``epoch_seconds``
-    the rate used, the seconds in the training steps, in the evaluations and probes, in all.
+``lr_epoch``, ``train_seconds``, ``eval_seconds``, ``epoch_seconds``, ``train_cpu_seconds``
+    the rate used, the (wall) seconds in the training steps, in the evaluations and probes, in
+    all; and the CPU seconds of this process in the training steps (with one torch thread, the
+    steps' cost on an idle core, whatever else shares the machine).
 
 The probes add one row per layer and epoch (see :mod:`neuroact.ann.probes`), on the first
 ``eval_size`` validation images.
@@ -516,6 +518,7 @@ class _Loop:
             if self.epoch == 0 and not self.history:
                 untrained = {"train_error": math.nan, "train_loss": math.nan}
                 untrained["train_penalty"] = math.nan
+                untrained["train_cpu_seconds"] = 0.0
                 lr = self.optimizer.param_groups[0]["lr"]
                 self.record(untrained, lr, 0.0, time.perf_counter())
                 self.save()
@@ -533,10 +536,12 @@ class _Loop:
                 if paused or self.stopped_early():
                     break
                 self.epoch = epoch
-                t0 = time.perf_counter()
+                t0, cpu0 = time.perf_counter(), time.process_time()
                 lr = self.optimizer.param_groups[0]["lr"]  # the rate used during this epoch
                 stats = self.run_epoch(lr)
                 train_seconds = time.perf_counter() - t0
+                # CPU seconds of this process: the step cost even on a shared machine
+                stats["train_cpu_seconds"] = time.process_time() - cpu0
                 if self.scheduler is not None:
                     self.scheduler.step()
                 self.record(stats, lr, train_seconds, t0)
