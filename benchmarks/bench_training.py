@@ -1,6 +1,8 @@
-"""Training speed of the 784-1000-1000-1000-10 MLP and the cost of the probes.
+"""Training speed of the 784-1000-1000-1000-10 MLP, the cost of the probes and of the
+per-epoch evaluation.
 
     python benchmarks/bench_training.py --data-dir ../shared/data [--threads 2] [--quick]
+    python benchmarks/bench_training.py --data-dir ../shared/data --threads 1 --lean [SIZE ...]
 
 Measures, in one process:
 
@@ -18,6 +20,11 @@ Measures, in one process:
    direct comparison of whole ``train`` epochs (probes on vs off), which is noisy when the
    machine is shared.
 
+4. ``--lean``: one epoch of ``neuroact.ann.train`` at each experiment's size
+   (:data:`EPOCH_SIZES`) against the bare loop, before (full validation and test sets every
+   epoch) and after the lean evaluation (validation subset per epoch, the full test set once),
+   from timed parts: see :func:`lean_epoch`.
+
 Wall-clock numbers are noisy on a shared machine: the ratios come from runs interleaved in the
 same process; absolute times are reported with the load average.
 """
@@ -34,7 +41,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-from neuroact.ann.models import MLP
+from neuroact.ann.models import MLP, build_model
 from neuroact.ann.probes import Probes
 from neuroact.ann.train import TrainConfig, evaluate, load_data, train
 
@@ -168,6 +175,103 @@ def whole_epoch_overhead(data, batch: int, train_size: int, repeats: int) -> dic
     }
 
 
+# The experiments' sizes (lean epochs): name -> (model, widths, dataset, train examples per
+# epoch, per-epoch evaluation (validation subset, training subset, probe images), epochs the
+# one full test evaluation is spread over).
+EPOCH_SIZES = {
+    "glorot_table1": ("mlp", WIDTHS, "mnist", 50_000, (10_000, 0, 2000), 12),
+    "train_networks": ("mlp", WIDTHS, "mnist", 50_000, (5000, 0, 2000), 20),
+    "training_speed mlp": ("mlp", WIDTHS, "mnist", 10_000, (500, 2500, 0), 10),
+    "training_speed cnn4": ("cnn4", (16, 16, 32), "fashion-mnist", 10_000, (500, 1000, 0), 15),
+}
+
+
+def _chunked_steps(model, opt, x, y, batch: int, chunks: int, probes=None, steps: int = 20):
+    """Median CPU seconds per training step over ``chunks`` chunks of ``steps`` steps."""
+    n = x.shape[0]
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(0))
+    times, pos = [], 0
+    for _ in range(chunks):
+        t = time.process_time()
+        for _ in range(steps):
+            idx = perm[pos : pos + batch]
+            pos = (pos + batch) % (n - batch)
+            if probes is None:  # the bare loop
+                loss = F.cross_entropy(model(x[idx]), y[idx])
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+            else:
+                _step(model, opt, x[idx], y[idx], probes)
+        times.append((time.process_time() - t) / steps)
+    return statistics.median(times)
+
+
+def lean_epoch(name: str, data_dir: str | None, chunks: int, batch: int = 100) -> dict:
+    """One epoch of ``neuroact.ann.train`` at an experiment's size against the bare loop, from
+    its parts timed in one process: training steps (bare, and with the probes' hooks when the
+    experiment probes; chunks alternating), the evaluations and the probe pass. "Before":
+    every epoch evaluates the full validation and test sets (20,000 images) and runs the probe
+    pass; "after" (lean): the validation subset, the training subset and the probe pass, plus
+    one full test evaluation spread over the run's epochs. Times are CPU seconds of this
+    process (run it with ``--threads 1``): on a shared machine they measure the work, where
+    wall-clock times measure the neighbours."""
+    kind, widths, dataset, n_train, (n_val, n_train_eval, n_probe), epochs = EPOCH_SIZES[name]
+    data = load_data(dataset, data_dir, flatten=kind == "mlp")
+    model = build_model(kind, widths=widths, activation="relu", seed=0)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    probes = Probes(model, data.val_x[:n_probe]) if n_probe else None
+    bare, step = [], []
+    for _ in range(chunks):  # alternate, so that a change of load hits both alike
+        bare.append(_chunked_steps(model, opt, data.train_x, data.train_y, batch, 1))
+        if probes is not None:
+            probes.attach()
+            step.append(_chunked_steps(model, opt, data.train_x, data.train_y, batch, 1, probes))
+            probes.detach()
+    step_bare = statistics.median(bare)
+    step_train = statistics.median(step) if step else step_bare
+
+    def eval_seconds(x, y) -> float:
+        if x.shape[0] == 0:
+            return 0.0
+        t = time.process_time()
+        evaluate(model, x, y)
+        return time.process_time() - t
+
+    full = eval_seconds(data.val_x, data.val_y) + eval_seconds(data.test_x, data.test_y)
+    test = eval_seconds(data.test_x, data.test_y)
+    val = eval_seconds(data.val_x[:n_val], data.val_y[:n_val])
+    train_eval = eval_seconds(data.train_x[:n_train_eval], data.train_y[:n_train_eval])
+    probe_pass = 0.0
+    if probes is not None:
+        t = time.process_time()
+        probes.epoch_rows(1)
+        probe_pass = time.process_time() - t
+    steps = math.ceil(n_train / batch)
+    bare_epoch = steps * step_bare
+    before = steps * step_train + full + train_eval + probe_pass
+    # once at the end: the full test set, and the full validation set where epochs use a subset
+    final = test + (full - test if n_val < data.val_x.shape[0] else 0.0)
+    after = steps * step_train + val + train_eval + probe_pass + final / epochs
+    return {
+        "size": name,
+        "model": kind,
+        "train_examples": n_train,
+        "val_subset": n_val,
+        "train_eval": n_train_eval,
+        "probe_images": n_probe,
+        "step_ms_bare": 1e3 * step_bare,
+        "step_ms_train": 1e3 * step_train,
+        "bare_epoch_s": bare_epoch,
+        "eval_full_val_test_s": full,
+        "eval_val_subset_s": val,
+        "eval_train_subset_s": train_eval,
+        "probe_pass_s": probe_pass,
+        "epoch_ratio_before": before / bare_epoch,
+        "epoch_ratio_after": after / bare_epoch,
+    }
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data-dir", default=None)
@@ -177,7 +281,27 @@ def main() -> None:
     p.add_argument("--out", default=None, help="write the results as JSON here")
     p.add_argument("--skip-bare", action="store_true", help="only the probe overhead")
     p.add_argument("--whole", action="store_true", help="also whole train() epochs on vs off")
+    p.add_argument(
+        "--lean",
+        nargs="*",
+        metavar="SIZE",
+        help=f"only the lean-epoch costs at these sizes (none named: all of {list(EPOCH_SIZES)})",
+    )
     args = p.parse_args()
+    if args.lean is not None:
+        if args.threads:
+            torch.set_num_threads(args.threads)
+        chunks = 3 if args.quick else 8
+        result = {"threads": torch.get_num_threads(), "loadavg_start": os.getloadavg()}
+        result["lean"] = []
+        for name in args.lean or list(EPOCH_SIZES):
+            result["lean"].append(lean_epoch(name, args.data_dir, chunks))
+            print(json.dumps(result["lean"][-1]), flush=True)
+        result["loadavg_end"] = os.getloadavg()
+        if args.out:
+            with open(args.out, "w") as fh:
+                fh.write(json.dumps(result, indent=2) + "\n")
+        return
     if args.threads:
         torch.set_num_threads(args.threads)
     data = load_data("mnist", args.data_dir)

@@ -409,6 +409,9 @@ def test_lean_evaluation_keeps_the_final_numbers(small):
     assert_allclose(h.val_error.iloc[-1], err)
     assert_allclose(e.val_error.iloc[-1], evaluate(every.model, small.val_x, small.val_y)[0])
     assert lean.summary()["test_error"] == h.test_error.iloc[-1]
+    # the final validation error is the full set's, as when every epoch validates on all of it
+    assert h.val_error_full.notna().tolist() == [False, False, False, True]
+    assert lean.summary()["val_error"] == every.summary()["val_error"]
 
 
 def test_early_stopping_ends_with_the_best_validation_weights(small):

@@ -27,6 +27,9 @@ history holds:
 ``selected``
     True on the row of the epoch whose weights the model ends with (its test error and probes
     are the run's final numbers);
+``val_error_full``, ``val_loss_full``
+    where ``val_size`` is a subset: the final weights on the full validation set, in the
+    selected row only (the run's final validation error);
 ``train_eval_error``, ``train_eval_loss``
     with ``train_eval_size > 0``: the end-of-epoch weights on the first ``train_eval_size``
     training examples (what a time-to-target measure needs: the running error lags the weights
@@ -445,6 +448,10 @@ class _Loop:
         if not math.isfinite(row["test_error"]):
             row["test_error"], row["test_loss"] = evaluate(
                 self.model, self.data.test_x, self.data.test_y
+            )
+        if self.val_x.shape[0] < self.data.val_x.shape[0]:  # per epoch only a subset
+            row["val_error_full"], row["val_loss_full"] = evaluate(
+                self.model, self.data.val_x, self.data.val_y
             )
         for r in self.history:
             r["selected"] = r is row
