@@ -175,15 +175,29 @@ def whole_epoch_overhead(data, batch: int, train_size: int, repeats: int) -> dic
     }
 
 
-# The experiments' sizes (lean epochs): name -> (model, widths, dataset, train examples per
-# epoch, per-epoch evaluation (validation subset, training subset, probe images), epochs the
-# one full test evaluation is spread over).
+# The experiments' sizes (lean epochs): per size the model, its widths, the data set, the
+# training examples per epoch, the epochs of a run, the images evaluated every epoch before
+# (validation, test, training subset, probes) and after (validation subset, training subset,
+# probes), and once at the end after (validation and test images: the full sets, or the
+# first ``eval_limit``).
 EPOCH_SIZES = {
-    "glorot_table1": ("mlp", WIDTHS, "mnist", 50_000, (10_000, 0, 2000), 12),
-    "train_networks": ("mlp", WIDTHS, "mnist", 50_000, (5000, 0, 2000), 20),
-    "training_speed mlp": ("mlp", WIDTHS, "mnist", 10_000, (500, 2500, 0), 10),
-    "training_speed cnn4": ("cnn4", (16, 16, 32), "fashion-mnist", 10_000, (500, 1000, 0), 15),
-}
+    "glorot_table1": dict(
+        model="mlp", widths=WIDTHS, dataset="mnist", train=50_000, epochs=12,
+        before=(10_000, 10_000, 0, 2000), after=(10_000, 0, 2000), final=(0, 10_000),
+    ),
+    "train_networks": dict(
+        model="mlp", widths=WIDTHS, dataset="mnist", train=50_000, epochs=20,
+        before=(10_000, 10_000, 0, 2000), after=(10_000, 0, 2000), final=(0, 10_000),
+    ),
+    "training_speed mlp": dict(
+        model="mlp", widths=WIDTHS, dataset="mnist", train=10_000, epochs=10,
+        before=(2000, 2000, 10_000, 0), after=(500, 2500, 0), final=(2000, 2000),
+    ),
+    "training_speed cnn4": dict(
+        model="cnn4", widths=(16, 16, 32), dataset="fashion-mnist", train=10_000, epochs=15,
+        before=(2000, 2000, 10_000, 0), after=(500, 1000, 0), final=(2000, 2000),
+    ),
+}  # fmt: skip
 
 
 def _chunked_steps(model, opt, x, y, batch: int, chunks: int, probes=None, steps: int = 20):
@@ -208,17 +222,17 @@ def _chunked_steps(model, opt, x, y, batch: int, chunks: int, probes=None, steps
 
 
 def lean_epoch(name: str, data_dir: str | None, chunks: int, batch: int = 100) -> dict:
-    """One epoch of ``neuroact.ann.train`` at an experiment's size against the bare loop, from
-    its parts timed in one process: training steps (bare, and with the probes' hooks when the
-    experiment probes; chunks alternating), the evaluations and the probe pass. "Before":
-    every epoch evaluates the full validation and test sets (20,000 images) and runs the probe
-    pass; "after" (lean): the validation subset, the training subset and the probe pass, plus
-    one full test evaluation spread over the run's epochs. Times are CPU seconds of this
-    process (run it with ``--threads 1``): on a shared machine they measure the work, where
-    wall-clock times measure the neighbours."""
-    kind, widths, dataset, n_train, (n_val, n_train_eval, n_probe), epochs = EPOCH_SIZES[name]
-    data = load_data(dataset, data_dir, flatten=kind == "mlp")
-    model = build_model(kind, widths=widths, activation="relu", seed=0)
+    """One epoch of ``neuroact.ann.train`` at an experiment's size (:data:`EPOCH_SIZES`)
+    against the bare loop, from its parts timed in one process: training steps (bare, and with
+    the probes' hooks when the experiment probes; chunks alternating), the forward pass per
+    evaluated image and the probe pass. "Before": what every epoch evaluated before the lean
+    evaluation; "after": the per-epoch subsets plus the one final evaluation spread over the
+    run's epochs. Times are CPU seconds of this process (run it with ``--threads 1``): on a
+    shared machine they measure the work, where wall-clock times measure the neighbours."""
+    size = EPOCH_SIZES[name]
+    n_probe = size["after"][-1]
+    data = load_data(size["dataset"], data_dir, flatten=size["model"] == "mlp")
+    model = build_model(size["model"], widths=size["widths"], activation="relu", seed=0)
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     probes = Probes(model, data.val_x[:n_probe]) if n_probe else None
     bare, step = [], []
@@ -230,42 +244,33 @@ def lean_epoch(name: str, data_dir: str | None, chunks: int, batch: int = 100) -
             probes.detach()
     step_bare = statistics.median(bare)
     step_train = statistics.median(step) if step else step_bare
-
-    def eval_seconds(x, y) -> float:
-        if x.shape[0] == 0:
-            return 0.0
-        t = time.process_time()
-        evaluate(model, x, y)
-        return time.process_time() - t
-
-    full = eval_seconds(data.val_x, data.val_y) + eval_seconds(data.test_x, data.test_y)
-    test = eval_seconds(data.test_x, data.test_y)
-    val = eval_seconds(data.val_x[:n_val], data.val_y[:n_val])
-    train_eval = eval_seconds(data.train_x[:n_train_eval], data.train_y[:n_train_eval])
+    t = time.process_time()
+    evaluate(model, data.val_x, data.val_y)
+    per_image = (time.process_time() - t) / data.val_x.shape[0]  # forward, batches of 1000
     probe_pass = 0.0
     if probes is not None:
         t = time.process_time()
         probes.epoch_rows(1)
         probe_pass = time.process_time() - t
-    steps = math.ceil(n_train / batch)
+    steps = math.ceil(size["train"] / batch)
     bare_epoch = steps * step_bare
-    before = steps * step_train + full + train_eval + probe_pass
-    # once at the end: the full test set, and the full validation set where epochs use a subset
-    final = test + (full - test if n_val < data.val_x.shape[0] else 0.0)
-    after = steps * step_train + val + train_eval + probe_pass + final / epochs
+    val, test, train_eval, _ = size["before"]
+    before = steps * step_train + per_image * (val + test + train_eval) + probe_pass
+    val, train_eval, _ = size["after"]
+    once = per_image * sum(size["final"]) / size["epochs"]
+    after = steps * step_train + per_image * (val + train_eval) + probe_pass + once
     return {
         "size": name,
-        "model": kind,
-        "train_examples": n_train,
-        "val_subset": n_val,
-        "train_eval": n_train_eval,
-        "probe_images": n_probe,
+        "model": size["model"],
+        "train_examples": size["train"],
+        "evaluated_before": size["before"],
+        "evaluated_after": size["after"],
+        "final_once": size["final"],
         "step_ms_bare": 1e3 * step_bare,
         "step_ms_train": 1e3 * step_train,
+        "forward_ms_per_image": 1e3 * per_image,
+        "forward_per_image_over_step_per_image": per_image / (step_bare / batch),
         "bare_epoch_s": bare_epoch,
-        "eval_full_val_test_s": full,
-        "eval_val_subset_s": val,
-        "eval_train_subset_s": train_eval,
         "probe_pass_s": probe_pass,
         "epoch_ratio_before": before / bare_epoch,
         "epoch_ratio_after": after / bare_epoch,
