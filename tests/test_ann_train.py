@@ -28,7 +28,7 @@ from neuroact.ann.train import (
 from neuroact.experiments import train_networks
 from neuroact.experiments._training import SUMMARY_COLUMNS, train_network
 
-TIME_COLUMNS = ["train_seconds", "eval_seconds", "epoch_seconds"]
+TIME_COLUMNS = ["train_seconds", "train_cpu_seconds", "eval_seconds", "epoch_seconds"]
 
 
 @pytest.fixture(scope="module")
@@ -157,7 +157,7 @@ def test_checkpoint_from_before_a_new_config_field_still_resumes(small, tmp_path
 
 def test_resume_from_the_epoch_0_checkpoint(small, tmp_path, monkeypatch):
     # Killed during epoch 1: only the checkpoint written after epoch 0 exists.
-    import neuroact.ann.train as train_module
+    import neuroact.ann.loop as train_module
 
     cfg = _cfg(epochs=2)
     whole = train(cfg, data=small, progress=False)
