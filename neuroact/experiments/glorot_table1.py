@@ -370,6 +370,8 @@ def run(config: Config, out: str | os.PathLike, **options: Unpack[RunOptions]) -
                 dae_key = key.replace("_none_", "_dae_")
                 job = _training_job(run, dae_key, dae, config, pretrain=pretrain, diverged_ok=True)
                 jobs.append(job)
+    # seed by seed: an interrupted run has whole seeds of every unit, not every seed of a few
+    jobs.sort(key=lambda job: job.params["config"].seed)
     history = run.map(_job, jobs, group="networks", desc="glorot_table1 test seeds")
     table1 = network_table(history)
     run.folder.write_table("history", history)
