@@ -158,18 +158,19 @@ def train_network(
     Returns
     -------
     DataFrame: :meth:`~neuroact.ann.train.TrainResult.to_frame` rows (epoch x layer, identity
-    columns in front) plus ``pretrain_seconds`` and ``pretrain_layer_epochs`` (the epoch each
-    pre-trained layer kept; "" without pre-training), and ``diverged`` with ``diverged_ok``.
+    columns in front) plus ``pretrain_seconds`` (wall), ``pretrain_cpu_seconds`` and
+    ``pretrain_layer_epochs`` (the epoch each pre-trained layer kept; "" without
+    pre-training), and ``diverged`` with ``diverged_ok``.
     """
     config = dataclasses.replace(config, pretrain="dae" if pretrain else "none")
     flatten = config.model == "mlp"
     data = cached_data(config.dataset, data_dir, config.train_size, flatten, eval_limit)
-    model, pre_seconds, layer_epochs = None, 0.0, ""
+    model, pre_seconds, pre_cpu, layer_epochs = None, 0.0, 0.0, ""
     resuming = checkpoint is not None and Path(checkpoint).is_file()
     if pretrain and not resuming:  # a checkpoint already holds the pre-trained, tuned weights
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         model, pre_history = pretrained_model(config, data, pretrain)
-        pre_seconds = time.perf_counter() - start
+        pre_seconds, pre_cpu = time.perf_counter() - start, time.process_time() - cpu
         layer_epochs = _layer_epochs(pre_history)
     try:
         result = train(
@@ -187,6 +188,7 @@ def train_network(
         result, diverged = err.result, True
     frame = result.to_frame()
     frame["pretrain_seconds"] = pre_seconds
+    frame["pretrain_cpu_seconds"] = pre_cpu
     frame["pretrain_layer_epochs"] = layer_epochs
     if diverged_ok:
         frame["diverged"] = diverged
@@ -203,7 +205,7 @@ def network_table(history: pd.DataFrame) -> pd.DataFrame:
     table = pd.DataFrame([{**summary_from_frame(frame), "job": key} for key, frame in groups])
     first = [c for c in SUMMARY_COLUMNS if c in table]
     table = table[first + [c for c in table.columns if c not in first]]
-    for column in ("pretrain_seconds", "pretrain_layer_epochs", "diverged"):
+    for column in ("pretrain_seconds", "pretrain_cpu_seconds", "pretrain_layer_epochs", "diverged"):
         if column in history:
             table[column] = groups[column].first().to_numpy()
     return table

@@ -54,6 +54,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Unpack
@@ -212,10 +213,12 @@ def noise_trial(
     """Pre-train ``config``'s network with ``pretrain`` and read its top layer out linearly:
     one row with the validation error of the read-out (the noise criterion)."""
     data = cached_data(config.dataset, data_dir, config.train_size, True, eval_limit)
+    cpu = time.process_time()
     model, history = pretrained_model(config, data, pretrain)
     model.eval()
     codes = [model(x, return_hidden=True)[1][-1].detach() for x in (data.train_x, data.val_x)]
     error = readout_error(codes[0], data.train_y, codes[1], data.val_y)
+    cpu = time.process_time() - cpu
     kept = history[history["kept"]].sort_values("layer")["epoch"]
     return pd.DataFrame(
         [
@@ -228,6 +231,7 @@ def noise_trial(
                     f"{v:.4g}" for v in history[history["kept"]].sort_values("layer")["val_loss"]
                 ),
                 "pretrain_seconds": float(history["seconds"].sum()),
+                "cpu_seconds": cpu,
             }
         ]
     )
