@@ -361,6 +361,8 @@ def test_activity_at_init_and_after_training(activity_run):
         assert 0.35 < s.loc[(act, "xavier", "init"), "frac_active_input_mean"] < 0.65
     assert s.loc[("sigmoid", "xavier", "init"), "frac_active_output_mean"] > 0.99
     assert s.loc[("relu", "xavier", "trained"), "frac_active_output_mean"] < 0.5
+    # every trained network learned (chance is 0.9): its trained rows describe a trained network
+    assert (s.xs("trained", level="stage")["test_error_mean"] < 0.3).all()
     # the summary averages the activity table's layers
     activity = activity_run.read_table("activity")
     by_hand = activity.groupby(["activation", "init", "stage"])["frac_active_output"].mean()
@@ -369,6 +371,19 @@ def test_activity_at_init_and_after_training(activity_run):
     history = activity_run.read_table("history")
     relu = history[(history.activation == "relu") & (history.layer_kind == "hidden")]
     assert_allclose(relu[relu.epoch == 0]["frac_zero"].mean(), 1 - relu0["frac_active_output_mean"])
+
+
+def test_activity_at_init_softplus_trains_at_its_own_rate():
+    nets = activity_at_init.networks(activity_at_init.PROFILES["full"])
+    assert {n.lr for n in nets.values() if n.activation == "softplus"} == {0.01}
+    assert {n.lr for n in nets.values() if n.activation != "softplus"} == {0.05}
+    # an alias names the same unit; a rate TrainConfig refuses is refused with its field named
+    aliased = dataclasses.replace(activity_at_init.Config(), unit_lr={"rectifier": 0.02})
+    assert activity_at_init.networks(aliased)["relu_xavier_s0"].lr == 0.02
+    with pytest.raises(ValueError, match="lr must be a finite number > 0; got -1"):
+        activity_at_init.networks(dataclasses.replace(aliased, unit_lr={"softplus": -1}))
+    with pytest.raises(TypeError, match="unit_lr must be a dict"):
+        activity_at_init.networks(dataclasses.replace(aliased, unit_lr=0.01))
 
 
 # the shared plumbing -------------------------------------------------------------------------
