@@ -60,6 +60,8 @@ from torch import nn
 from torch.nn import functional as F
 from tqdm.auto import tqdm
 
+from neuroact.ann.models import MLP
+
 Activation = Callable[[torch.Tensor], torch.Tensor]
 
 
@@ -381,8 +383,6 @@ def pretrain_mlp(
     training loop. ``x`` (and ``x_val``, the validation inputs that decide how long each layer
     trains, see :func:`pretrain_layers`) are flattened to ``(samples, in_features)``.
     """
-    from neuroact.ann.models import MLP
-
     if not isinstance(model, MLP):
         raise TypeError(
             f"model must be a neuroact.ann.models.MLP (fully connected); got {type(model).__name__}"
