@@ -19,9 +19,9 @@ smaller one (0.01 instead of 0.05): its units output ln 2 = 0.69 at zero input, 
 layer hands the next one large, all-positive activations, and the gradient norm at Xavier init is
 about 20 times ReLU's (22 against 1.2 in the full profile's 3 x 1000 MLP). At lr 0.05 with momentum
 0.9 the first few steps overshoot (cross-entropy 3.7 -> 23 in four steps) and the network falls to
-a constant output (loss ln 10, test error 88.65% = the share of the commonest digit) that it never
-leaves; at 0.01 the loss falls steadily from the first step. The trained-stage rows of a network
-at chance would describe a network that never learned, not a trained one.
+a constant output (loss ln 10, test error 88.65%: every image called a 1, the commonest digit)
+that it never leaves; at 0.01 the loss falls steadily from the first step. The trained-stage
+rows of a network at chance would describe a network that never learned, not a trained one.
 
 Tables: ``history.csv`` (network x epoch x layer), ``activity.csv`` (network x stage x layer:
 both views, dead fraction, population/lifetime sparseness), ``summary.csv`` (mean over layers
