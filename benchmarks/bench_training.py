@@ -1,6 +1,8 @@
-"""Training speed of the 784-1000-1000-1000-10 MLP and the cost of the probes.
+"""Training speed of the 784-1000-1000-1000-10 MLP, the cost of the probes and of the
+per-epoch evaluation.
 
     python benchmarks/bench_training.py --data-dir ../shared/data [--threads 2] [--quick]
+    python benchmarks/bench_training.py --data-dir ../shared/data --threads 1 --lean [SIZE ...]
 
 Measures, in one process:
 
@@ -20,6 +22,11 @@ Measures, in one process:
    direct comparison of whole ``train`` epochs (probes on vs off), which is noisy when the
    machine is shared.
 
+4. ``--lean``: one epoch of ``neuroact.ann.train`` at each experiment's size
+   (:data:`EPOCH_SIZES`) against the bare loop, before (full validation and test sets every
+   epoch) and after the lean evaluation (validation subset per epoch, the full test set once),
+   from timed parts: see :func:`lean_epoch`.
+
 Wall-clock numbers are noisy on a shared machine: the ratios come from runs interleaved in the
 same process; absolute times are reported with the load average.
 """
@@ -37,7 +44,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from neuroact.ann.models import MLP, Network
+from neuroact.ann.models import MLP, Network, build_model
 from neuroact.ann.probes import Probes
 from neuroact.ann.train import TrainConfig, evaluate, load_data, train
 
@@ -194,6 +201,108 @@ def whole_epoch_overhead(data, batch: int, train_size: int, repeats: int) -> dic
     }
 
 
+# The experiments' sizes (lean epochs): per size the model, its widths, the data set, the
+# training examples per epoch, the epochs of a run, the images evaluated every epoch before
+# (validation, test, training subset, probes) and after (validation subset, training subset,
+# probes), and once at the end after (validation and test images: the full sets, or the
+# first ``eval_limit``).
+EPOCH_SIZES = {
+    "glorot_table1": dict(
+        model="mlp", widths=WIDTHS, dataset="mnist", train=50_000, epochs=12,
+        before=(10_000, 10_000, 0, 2000), after=(10_000, 0, 2000), final=(0, 10_000),
+    ),
+    "train_networks": dict(
+        model="mlp", widths=WIDTHS, dataset="mnist", train=50_000, epochs=20,
+        before=(10_000, 10_000, 0, 2000), after=(10_000, 0, 2000), final=(0, 10_000),
+    ),
+    "training_speed mlp": dict(
+        model="mlp", widths=WIDTHS, dataset="mnist", train=10_000, epochs=10,
+        before=(2000, 2000, 10_000, 0), after=(500, 2500, 0), final=(2000, 2000),
+    ),
+    "training_speed cnn4": dict(
+        model="cnn4", widths=(16, 16, 32), dataset="fashion-mnist", train=10_000, epochs=15,
+        before=(2000, 2000, 10_000, 0), after=(500, 1000, 0), final=(2000, 2000),
+    ),
+}  # fmt: skip
+
+
+def _chunked_steps(model, opt, x, y, batch: int, chunks: int, probes=None, steps: int = 20):
+    """Median CPU seconds per training step over ``chunks`` chunks of ``steps`` steps."""
+    n = x.shape[0]
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(0))
+    times, pos = [], 0
+    for _ in range(chunks):
+        t = time.process_time()
+        for _ in range(steps):
+            idx = perm[pos : pos + batch]
+            pos = (pos + batch) % (n - batch)
+            if probes is None:  # the bare loop
+                loss = F.cross_entropy(model(x[idx]), y[idx])
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+            else:
+                _step(model, opt, x[idx], y[idx], probes)
+        times.append((time.process_time() - t) / steps)
+    return statistics.median(times)
+
+
+def lean_epoch(name: str, data_dir: str | None, chunks: int, batch: int = 100) -> dict:
+    """One epoch of ``neuroact.ann.train`` at an experiment's size (:data:`EPOCH_SIZES`)
+    against the bare loop, from its parts timed in one process: training steps (bare, and with
+    the probes' hooks when the experiment probes; chunks alternating), the forward pass per
+    evaluated image and the probe pass. "Before": what every epoch evaluated before the lean
+    evaluation; "after": the per-epoch subsets plus the one final evaluation spread over the
+    run's epochs. Times are CPU seconds of this process (run it with ``--threads 1``): on a
+    shared machine they measure the work, where wall-clock times measure the neighbours."""
+    size = EPOCH_SIZES[name]
+    n_probe = size["after"][-1]
+    data = load_data(size["dataset"], data_dir, flatten=size["model"] == "mlp")
+    model = build_model(size["model"], widths=size["widths"], activation="relu", seed=0)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    probes = Probes(model, data.val_x[:n_probe]) if n_probe else None
+    bare, step = [], []
+    for _ in range(chunks):  # alternate, so that a change of load hits both alike
+        bare.append(_chunked_steps(model, opt, data.train_x, data.train_y, batch, 1))
+        if probes is not None:
+            probes.attach()
+            step.append(_chunked_steps(model, opt, data.train_x, data.train_y, batch, 1, probes))
+            probes.detach()
+    step_bare = statistics.median(bare)
+    step_train = statistics.median(step) if step else step_bare
+    t = time.process_time()
+    evaluate(model, data.val_x, data.val_y)
+    per_image = (time.process_time() - t) / data.val_x.shape[0]  # forward, batches of 1000
+    probe_pass = 0.0
+    if probes is not None:
+        t = time.process_time()
+        probes.epoch_rows(1)
+        probe_pass = time.process_time() - t
+    steps = math.ceil(size["train"] / batch)
+    bare_epoch = steps * step_bare
+    val, test, train_eval, _ = size["before"]
+    before = steps * step_train + per_image * (val + test + train_eval) + probe_pass
+    val, train_eval, _ = size["after"]
+    once = per_image * sum(size["final"]) / size["epochs"]
+    after = steps * step_train + per_image * (val + train_eval) + probe_pass + once
+    return {
+        "size": name,
+        "model": size["model"],
+        "train_examples": size["train"],
+        "evaluated_before": size["before"],
+        "evaluated_after": size["after"],
+        "final_once": size["final"],
+        "step_ms_bare": 1e3 * step_bare,
+        "step_ms_train": 1e3 * step_train,
+        "forward_ms_per_image": 1e3 * per_image,
+        "forward_per_image_over_step_per_image": per_image / (step_bare / batch),
+        "bare_epoch_s": bare_epoch,
+        "probe_pass_s": probe_pass,
+        "epoch_ratio_before": before / bare_epoch,
+        "epoch_ratio_after": after / bare_epoch,
+    }
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data-dir", default=None)
@@ -206,7 +315,27 @@ def main() -> None:
     p.add_argument(
         "--models", nargs="+", choices=sorted(MODELS), default=sorted(MODELS), help="probed models"
     )
+    p.add_argument(
+        "--lean",
+        nargs="*",
+        metavar="SIZE",
+        help=f"only the lean-epoch costs at these sizes (none named: all of {list(EPOCH_SIZES)})",
+    )
     args = p.parse_args()
+    if args.lean is not None:
+        if args.threads:
+            torch.set_num_threads(args.threads)
+        chunks = 3 if args.quick else 8
+        result = {"threads": torch.get_num_threads(), "loadavg_start": os.getloadavg()}
+        result["lean"] = []
+        for name in args.lean or list(EPOCH_SIZES):
+            result["lean"].append(lean_epoch(name, args.data_dir, chunks))
+            print(json.dumps(result["lean"][-1]), flush=True)
+        result["loadavg_end"] = os.getloadavg()
+        if args.out:
+            with open(args.out, "w") as fh:
+                fh.write(json.dumps(result, indent=2) + "\n")
+        return
     if args.threads:
         torch.set_num_threads(args.threads)
     data = load_data("mnist", args.data_dir)

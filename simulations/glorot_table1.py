@@ -1,10 +1,11 @@
-r"""Glorot, Bordes & Bengio 2011 Table 1: rectifier, softplus, tanh, sigmoid 3 x 1000 MLPs.
+r"""Glorot, Bordes & Bengio 2011 Table 1: rectifier, softplus and tanh 3 x 1000 MLPs, each
+unit's hyper-parameters searched on the validation set, then fresh seeds; DAE pre-training.
 
     python simulations/glorot_table1.py --quick --out runs/glorot_table1_quick
     python simulations/glorot_table1.py --data-dir ../shared/data --out runs/glorot_table1 \
         --workers 2
-    python simulations/glorot_table1.py --data-dir ../shared/data --out runs/glorot_mnist \
-        --set 'blocks=[["mnist", false, [0]]]' --set 'activations=["relu", "softplus", "tanh"]'
+    python simulations/glorot_table1.py --data-dir ../shared/data --out runs/glorot_relu \
+        --set 'activations=["relu"]' --set trials=4
 
 --quick runs the CI-sized profile, else the full one. --set FIELD=VALUE changes a field of its
 Config (TOML values) and --config FILE.toml reads a [glorot_table1] table. Tables, figures,

@@ -28,7 +28,7 @@ from neuroact.ann.train import (
 from neuroact.experiments import train_networks
 from neuroact.experiments._training import SUMMARY_COLUMNS, train_network
 
-TIME_COLUMNS = ["train_seconds", "epoch_seconds"]
+TIME_COLUMNS = ["train_seconds", "train_cpu_seconds", "eval_seconds", "epoch_seconds"]
 
 
 @pytest.fixture(scope="module")
@@ -157,7 +157,7 @@ def test_checkpoint_from_before_a_new_config_field_still_resumes(small, tmp_path
 
 def test_resume_from_the_epoch_0_checkpoint(small, tmp_path, monkeypatch):
     # Killed during epoch 1: only the checkpoint written after epoch 0 exists.
-    import neuroact.ann.train as train_module
+    import neuroact.ann.loop as train_module
 
     cfg = _cfg(epochs=2)
     whole = train(cfg, data=small, progress=False)
@@ -388,3 +388,84 @@ def test_train_eval_error_is_the_end_of_epoch_weights_on_the_training_head(small
     assert "train_eval_error" not in train(_cfg(epochs=1), data=small, progress=False).history
     with pytest.raises(ValueError, match="train_eval_size must be an integer >= 0; got -1"):
         _cfg(train_eval_size=-1)
+
+
+# lean epochs, early stopping, pausing -----------------------------------------------------------
+
+
+def test_lean_evaluation_keeps_the_final_numbers(small):
+    # every epoch tested on the full test set vs only at the end: same final test error, same
+    # probes; the per-epoch validation error is that of the first val_size images
+    every = train(_cfg(epochs=3, test_every=1), data=small, progress=False)
+    lean = train(_cfg(epochs=3, val_size=50), data=small, progress=False)
+    h, e = lean.history, every.history
+    assert h.test_error.notna().tolist() == [True, False, False, True]
+    assert e.test_error.notna().all() and h.selected.tolist() == [False, False, False, True]
+    assert_allclose(h.test_error.iloc[-1], e.test_error.iloc[-1])
+    assert_allclose(h.test_error.iloc[-1], evaluate(lean.model, small.test_x, small.test_y)[0])
+    pd.testing.assert_frame_equal(lean.layers, every.layers)
+    # same weights (the evaluation does not touch training): the subset's error is recomputable
+    err, _ = evaluate(lean.model, small.val_x[:50], small.val_y[:50])
+    assert_allclose(h.val_error.iloc[-1], err)
+    assert_allclose(e.val_error.iloc[-1], evaluate(every.model, small.val_x, small.val_y)[0])
+    assert lean.summary()["test_error"] == h.test_error.iloc[-1]
+    # the final validation error is the full set's, as when every epoch validates on all of it
+    assert h.val_error_full.notna().tolist() == [False, False, False, True]
+    assert lean.summary()["val_error"] == every.summary()["val_error"]
+
+
+def test_early_stopping_ends_with_the_best_validation_weights(small):
+    # lr 0.5 with momentum: the validation error jumps about, so patience 1 stops early
+    res = train(_cfg(epochs=8, patience=1, lr=0.5), data=small, progress=False)
+    h = res.history
+    trained = h[h.epoch > 0]
+    best = int(trained.loc[trained.val_error.idxmin(), "epoch"])
+    # stopped exactly one epoch after the last improvement (or ran out of epochs)
+    assert h.epoch.max() == min(best + 1, 8)
+    assert h.loc[h.selected, "epoch"].tolist() == [best]
+    # the model holds the best epoch's weights: its validation error is that epoch's
+    err, _ = evaluate(res.model, small.val_x, small.val_y)
+    assert_allclose(err, h.loc[h.selected, "val_error"].iloc[0])
+    assert_allclose(evaluate(res.model, small.test_x, small.test_y)[0],
+                    h.loc[h.selected, "test_error"].iloc[0])  # fmt: skip
+    summary = res.summary()
+    assert summary["final_epoch"] == best and summary["epochs"] == h.epoch.max()
+    assert summary["test_error"] == h.loc[h.selected, "test_error"].iloc[0]
+
+
+def test_pause_and_continue_equals_one_run(small, tmp_path):
+    cfg = _cfg(epochs=4, patience=2, lr_schedule="cosine")
+    whole = train(cfg, data=small, progress=False)
+    ckpt = tmp_path / "paused.pt"
+    part = train(cfg, data=small, checkpoint=ckpt, progress=False, pause_after=2)
+    assert part.history.epoch.max() == 2 and not part.history.selected.any()
+    assert part.history.test_error.iloc[1:].isna().all()  # no final test while paused
+    rest = train(cfg, data=small, checkpoint=ckpt, progress=False)
+    pd.testing.assert_frame_equal(
+        whole.history.drop(columns=TIME_COLUMNS), rest.history.drop(columns=TIME_COLUMNS)
+    )
+    for x, y in zip(_weights(whole.model), _weights(rest.model), strict=True):
+        assert torch.equal(x, y)
+
+
+def test_init_scale_multiplies_the_weight_scale(small):
+    from neuroact.ann.models import build_model
+
+    one = build_model("mlp", widths=(32,), seed=3)
+    two = build_model("mlp", widths=(32,), seed=3, init_scale=2.0)
+    for a, b in zip(one.parameters(), two.parameters(), strict=True):
+        assert_allclose(b.detach(), (2.0 if a.dim() > 1 else 1.0) * a.detach(), rtol=1e-6)
+    res = train(_cfg(epochs=1, init_scale=2.0), data=small, progress=False)
+    assert res.summary()["init_scale"] == 2.0
+    with pytest.raises(ValueError, match="init_scale must be a finite number > 0; got 0"):
+        _cfg(init_scale=0)
+
+
+def test_four_layer_cnn_trains_and_probes_its_convolutions(small):
+    res = train(_cfg(model="cnn4", widths=(8, 8, 16), epochs=4), data=small, progress=False)
+    h = res.history
+    assert h.val_error.iloc[0] > 0.8 and h.val_error.iloc[-1] < 0.65  # learns from chance
+    hidden = res.layers[res.layers.layer_kind == "hidden"]
+    # conv units are channel x position: 8 x 28 x 28, 8 x 14 x 14, 16 x 7 x 7
+    assert sorted(hidden.units.unique()) == [784, 1568, 6272]
+    assert len(res.layers[res.layers.epoch == 4]) == 4  # three convolutions and the read-out

@@ -200,6 +200,23 @@ def test_speed_claim_with_one_seed_or_no_spread_has_no_interval(tmp_path, row):
     assert c.verdict == SUPPORTED and c.value == 3.0 and math.isnan(c.low)
 
 
+def test_speed_claim_judges_alexnets_four_layer_cnn_at_each_target(tmp_path):
+    def cnn4(act, ratio, target):
+        return {**_speed(act, ratio, model="cnn4"), "target": target}
+
+    rows = [_speed("relu", 1.0), _speed("tanh", 3.0)]  # the MLP row alone would be "supported"
+    rows += [cnn4("relu", 1.0, 0.25), cnn4("tanh", 1.4, 0.25), cnn4("tanh", 0.9, 0.1)]
+    _write(tmp_path, "training_speed", "ratios", rows)
+    c = claim_training_speed(Tables(tmp_path))
+    assert c.verdict == PARTLY and "cnn4 to 25%" in c.why and c.why.endswith("cnn4 to 10%")
+    assert c.value == 1.4 and "cnn4 to 25%" in c.quantity  # the key number: AlexNet's target
+    assert "mlp: tanh needs 3.00" in c.measured
+    rows[-2:] = [cnn4("tanh", 0.8, 0.25), cnn4("tanh", 0.9, 0.1)]
+    _write(tmp_path, "training_speed", "ratios", rows)
+    c = claim_training_speed(Tables(tmp_path))
+    assert c.verdict == NOT_SUPPORTED and "AlexNet's four-layer CNN" in c.why
+
+
 def test_speed_claim_needs_uncensored_pairs(tmp_path):
     rows = [_speed("relu", 1.0), _speed("tanh", math.nan, math.nan, censored=3),
             _speed("sigmoid", math.nan, math.nan, censored=3)]  # fmt: skip

@@ -74,29 +74,74 @@ def activity_run(tmp_path_factory):
 
 
 def test_table1_rows_errors_and_sparsity(table1_run):
+    cfg = glorot_table1.PROFILES["quick"]
     table = table1_run.read_table("table1").set_index(["activation", "pretrain"])
-    acts = glorot_table1.PROFILES["quick"].activations
-    assert set(table.index) == {(a, p) for a in acts for p in ("none", "dae")}
-    # every net learned something except possibly sigmoid (slow at this size): below chance
-    for act in ("relu", "tanh", "softplus"):
+    expected = {(a, "none") for a in cfg.activations} | {(u, "dae") for u in cfg.pretrain_units}
+    assert set(table.index) == expected
+    for act in cfg.activations:  # every net learned something: below chance
         assert table.loc[(act, "none"), "test_error_pct_mean"] < 60
+    # fresh seeds only; the pre-trained unit has its seeds with and without pre-training
+    nets = table1_run.read_table("networks")
+    assert cfg.search_seed not in set(nets["seed"])
+    relu = nets[nets.activation == "relu"].groupby("pretrain")["seed"].apply(set)
+    assert relu["none"] == relu["dae"] == set(cfg.pretrain_seeds) | set(cfg.seeds)
     # the paper's values sit beside full-MNIST results only, never beside the embedded subset
     assert table["paper_test_error_pct"].isna().all()
-    nets = table1_run.read_table("networks").assign(dataset="mnist")
-    paper = glorot_table1.summary_table(nets).set_index(["activation", "pretrain"])
+    paper = glorot_table1.summary_table(nets.assign(dataset="mnist"))
+    paper = paper.set_index(["activation", "pretrain"])
     assert_allclose(paper.loc[("relu", "none"), "paper_test_error_pct"], 1.43)
     assert_allclose(paper.loc[("relu", "dae"), "paper_test_error_pct"], 1.20)
-    assert math.isnan(paper.loc[("sigmoid", "none"), "paper_test_error_pct"])
     # rectifiers give exact zeros, tanh (output view, eps 0.01) almost none
     relu, tanh = table.loc[("relu", "none")], table.loc[("tanh", "none")]
     assert relu["frac_zero_eps"] == 0 and tanh["frac_zero_eps"] > 0
     assert relu["frac_zero_mean"] > 0.3 > 0.1 > tanh["frac_zero_mean"]
     # the table is the networks' spread: means by hand, ranks by error within a setting
-    nets = table1_run.read_table("networks")
     by_hand = nets.groupby(["activation", "pretrain"])["test_error"].mean() * 100
     assert_allclose(table["test_error_pct_mean"].sort_index(), by_hand.sort_index())
     for _, g in table.reset_index().groupby("pretrain"):
         assert g.sort_values("test_error_pct_mean")["rank"].tolist() == list(range(1, len(g) + 1))
+    # each network ends with its best-validation epoch and is tested there
+    assert (nets["final_epoch"] == nets["best_val_epoch"]).all()
+
+
+def test_table1_search_is_the_same_budget_chosen_on_validation(table1_run):
+    cfg = glorot_table1.PROFILES["quick"]
+    search = table1_run.read_table("search")
+    for _, g in search.groupby("activation"):
+        assert len(g) == cfg.trials and g["continued"].sum() == cfg.finalists
+        # the finalists are the best after the first rung, the choice the best finalist
+        rung = g.sort_values(["rung_val_error", "rung_val_loss"])
+        assert set(rung["job"][: cfg.finalists]) == set(g.loc[g["continued"], "job"])
+        best = g[g["continued"]].sort_values(["final_val_error", "rung_val_error"]).iloc[0]
+        assert g.loc[g["chosen"], "job"].tolist() == [best["job"]]
+    # the same points for every unit; L1 only for rectifiers
+    points = search.groupby("activation")[["lr", "lr_schedule", "init_scale"]]
+    assert all((p.reset_index(drop=True) == points.get_group("relu").reset_index(drop=True))
+               .all().all() for _, p in points)  # fmt: skip
+    assert (search.loc[search.activation != "relu", "l1"] == 0).all()
+    # the chosen setting is what the test networks were trained with
+    chosen = table1_run.read_table("chosen").set_index("activation")
+    nets = table1_run.read_table("networks")
+    for act, row in chosen.iterrows():
+        mine = nets[nets.activation == act]
+        assert (mine["lr"] == row["lr"]).all() and (mine["init_scale"] == row["init_scale"]).all()
+    # the noise level: the lowest read-out validation error
+    noise = table1_run.read_table("noise")
+    assert sorted(noise["noise"]) == sorted(cfg.noise_grid)
+    best = noise["readout_val_error"].min()
+    assert noise.loc[noise["chosen"], "readout_val_error"].item() == best
+
+
+def test_search_settings_stratify_every_dimension():
+    cfg = dataclasses.replace(glorot_table1.PROFILES["full"], trials=8)
+    grid = glorot_table1.settings(cfg)
+    lo, hi = (math.log(v) for v in cfg.space["lr"])
+    strata = np.floor((np.log(grid["lr"]) - lo) / (hi - lo) * 8).astype(int)
+    assert sorted(strata) == list(range(8))  # a Latin hypercube: one lr per stratum
+    assert grid["lr_schedule"].value_counts().tolist() == [4, 4]
+    assert (grid["l1"] == 0).sum() == 4 and grid["l1"].max() <= cfg.space["l1"][1]
+    assert grid["init_scale"].between(*cfg.space["init_scale"]).all()
+    pd.testing.assert_frame_equal(grid, glorot_table1.settings(cfg))  # seeded
 
 
 def test_table1_resumes_without_retraining(table1_run):
@@ -174,11 +219,34 @@ def test_choose_lr_never_picks_a_diverged_rate(tmp_path):
             "epochs_to_target": math.inf,  # neither reaches the target
             "diverged": [False, True],
             "final_train_error": [0.9, 0.887],  # the diverged run's last error is its epoch 0
+            "final_val_error": [0.9, 0.88],
         }
     )
-    assert training_speed.choose_lr(search)["lr"].tolist() == [0.01]
+    for rule in training_speed.LR_RULES:
+        assert training_speed.choose_lr(search, rule)["lr"].tolist() == [0.01]
+    with pytest.raises(ValueError, match="rule must be one of"):
+        training_speed.choose_lr(search, "fastest")
     with pytest.raises(ValueError, match="seeds must not include search_seed"):
         training_speed.run(training_speed.Config(seeds=(0, 1)), tmp_path, progress=False)
+
+
+def test_choose_lr_by_validation_or_by_speed_to_the_lowest_target():
+    # rate 0.1 reaches both targets fastest; rate 0.03 reaches only the easy one but
+    # generalises best: the validation rule takes 0.03, AlexNet's speed rule 0.1
+    runs = pd.DataFrame(
+        {
+            "model": "cnn4",
+            "activation": "relu",
+            "lr": [0.03, 0.03, 0.1, 0.1, 0.3, 0.3],
+            "target": [0.25, 0.1] * 3,
+            "epochs_to_target": [2.0, math.inf, 1.0, 4.0, 0.5, math.inf],
+            "diverged": False,
+            "final_train_error": [0.12, 0.12, 0.08, 0.08, 0.2, 0.2],
+            "final_val_error": [0.10, 0.10, 0.11, 0.11, 0.2, 0.2],
+        }
+    )
+    assert training_speed.choose_lr(runs, "validation")["lr"].tolist() == [0.03]
+    assert training_speed.choose_lr(runs, "speed")["lr"].tolist() == [0.1]
 
 
 def test_ratio_table_pairs_seeds():
@@ -209,17 +277,26 @@ def test_ratio_table_pairs_seeds():
 def test_training_speed_quick(speed_run):
     cfg = training_speed.PROFILES["quick"]
     chosen = speed_run.read_table("chosen_lr")
-    assert len(chosen) == len(cfg.models) * len(cfg.activations)
-    assert set(chosen["lr"]) <= set(cfg.lr_grid)
+    acts = {m: training_speed.grid(cfg, m)[0] for m in cfg.models}
+    assert len(chosen) == sum(len(a) for a in acts.values())
+    for row in chosen.itertuples():
+        assert row.lr in training_speed.grid(cfg, row.model)[1]
+    goals = training_speed.targets(cfg)
     runs = speed_run.read_table("runs")
-    assert len(runs) == len(chosen) * len(cfg.seeds)
-    ratios = speed_run.read_table("ratios").set_index(["model", "activation"])
+    assert len(runs) == sum(len(acts[m]) * len(goals[m]) for m in cfg.models) * len(cfg.seeds)
+    ratios = speed_run.read_table("ratios").set_index(["model", "target", "activation"])
     for model in cfg.models:
-        assert_allclose(ratios.loc[(model, "relu"), "ratio_mean"], 1.0)
-        # relu reaches the (loose) quick target; sigmoid is no faster
+        for target in goals[model]:
+            assert_allclose(ratios.loc[(model, target, "relu"), "ratio_mean"], 1.0)
+        # relu reaches the (loose) quick targets; sigmoid is no faster
         assert runs[(runs.model == model) & (runs.activation == "relu")]["reached"].all()
-        sig = ratios.loc[(model, "sigmoid")]
-        assert sig["ratio_min"] >= 1.0 or sig["n_censored"] == sig["n_seeds"]
+        if "sigmoid" in acts[model]:
+            sig = ratios.loc[(model, goals[model][0], "sigmoid")]
+            assert sig["ratio_min"] >= 1.0 or sig["n_censored"] == sig["n_seeds"]
+    # the four-layer CNN runs on its own data set, to each of its targets
+    assert set(runs.loc[runs.model == "cnn4", "dataset"]) == {cfg.cnn4_dataset}
+    tanh = ratios.loc[("cnn4", goals["cnn4"][0], "tanh")]
+    assert tanh["ratio_ci_low"] <= tanh["ratio_mean"] <= tanh["ratio_ci_high"]
     # the end-of-epoch error on the fixed training subset, measured at epoch 0 too
     curves = speed_run.read_table("curves")
     assert curves["train_error"].notna().all() and curves["running_train_error"].isna().any()
@@ -228,8 +305,9 @@ def test_training_speed_quick(speed_run):
     # epochs to target are those of the curves, run by run
     for row in runs.itertuples():
         g = curves[curves.job == row.job]
-        ep, _ = time_to_target(g.epoch, g.train_error, g.cum_train_seconds, cfg.target)
+        ep, _ = time_to_target(g.epoch, g.train_error, g.cum_train_seconds, row.target)
         assert ep == row.epochs_to_target
+    assert (speed_run.path / "training_speed_cnn4.png").is_file()
 
 
 # vanishing_gradients ---------------------------------------------------------------------------
@@ -283,6 +361,8 @@ def test_activity_at_init_and_after_training(activity_run):
         assert 0.35 < s.loc[(act, "xavier", "init"), "frac_active_input_mean"] < 0.65
     assert s.loc[("sigmoid", "xavier", "init"), "frac_active_output_mean"] > 0.99
     assert s.loc[("relu", "xavier", "trained"), "frac_active_output_mean"] < 0.5
+    # every trained network learned (chance is 0.9): its trained rows describe a trained network
+    assert (s.xs("trained", level="stage")["test_error_mean"] < 0.3).all()
     # the summary averages the activity table's layers
     activity = activity_run.read_table("activity")
     by_hand = activity.groupby(["activation", "init", "stage"])["frac_active_output"].mean()
@@ -291,6 +371,19 @@ def test_activity_at_init_and_after_training(activity_run):
     history = activity_run.read_table("history")
     relu = history[(history.activation == "relu") & (history.layer_kind == "hidden")]
     assert_allclose(relu[relu.epoch == 0]["frac_zero"].mean(), 1 - relu0["frac_active_output_mean"])
+
+
+def test_activity_at_init_softplus_trains_at_its_own_rate():
+    nets = activity_at_init.networks(activity_at_init.PROFILES["full"])
+    assert {n.lr for n in nets.values() if n.activation == "softplus"} == {0.01}
+    assert {n.lr for n in nets.values() if n.activation != "softplus"} == {0.05}
+    # an alias names the same unit; a rate TrainConfig refuses is refused with its field named
+    aliased = dataclasses.replace(activity_at_init.Config(), unit_lr={"rectifier": 0.02})
+    assert activity_at_init.networks(aliased)["relu_xavier_s0"].lr == 0.02
+    with pytest.raises(ValueError, match="lr must be a finite number > 0; got -1"):
+        activity_at_init.networks(dataclasses.replace(aliased, unit_lr={"softplus": -1}))
+    with pytest.raises(TypeError, match="unit_lr must be a dict"):
+        activity_at_init.networks(dataclasses.replace(aliased, unit_lr=0.01))
 
 
 # the shared plumbing -------------------------------------------------------------------------
@@ -332,20 +425,21 @@ def test_every_profile_builds_its_networks_from_the_train_template(name):
 
 def test_networks_accept_unit_aliases_and_fill_in_the_template():
     cfg = glorot_table1.Config(
-        blocks=(("mnist", True, (0, 1)),),
         activations=("rectifier", "smooth_rectifier"),
         train=TrainConfig(epochs=3, widths=(10,)),
+        trials=2,
     )
-    nets = glorot_table1.networks(cfg)
+    nets = glorot_table1.search_networks(cfg)
     assert list(nets) == [
-        "mnist_relu_dae_s0",
-        "mnist_relu_dae_s1",
-        "mnist_softplus_dae_s0",
-        "mnist_softplus_dae_s1",
+        "search_relu_t0",
+        "search_relu_t1",
+        "search_softplus_t0",
+        "search_softplus_t1",
     ]
-    assert nets["mnist_softplus_dae_s1"].lr == 0.02  # lr_by_activation, by canonical name
-    assert nets["mnist_relu_dae_s1"].lr == 0.05 and nets["mnist_relu_dae_s1"].seed == 1
-    assert {(n.epochs, n.widths, n.pretrain) for n in nets.values()} == {(3, (10,), "dae")}
+    grid = glorot_table1.settings(cfg)
+    assert nets["search_softplus_t1"].lr == grid["lr"][1] and nets["search_softplus_t1"].l1 == 0
+    assert nets["search_relu_t1"].l1 == grid["l1"][1] and nets["search_relu_t1"].seed == 0
+    assert {(n.epochs, n.widths, n.probes) for n in nets.values()} == {(3, (10,), False)}
     assert GLOROT_2011_TABLE1_MNIST[("rectifier", True)] == GLOROT_2011_TABLE1_MNIST[("relu", True)]
 
 

@@ -57,7 +57,7 @@ def history() -> pd.DataFrame:
                 "frac_zero_eps": 0.0 if act == "relu" else 0.01,
                 "frac_active_input": 0.5 - 0.1 * layer - sparse,
                 "lifetime_sparseness": 0.5 + sparse,
-                "test_error": 0.1 / (epoch + 1) + seed * 0.01,
+                "val_error": 0.1 / (epoch + 1) + seed * 0.01,
                 "train_error": 0.08 / (epoch + 1),
                 "train_loss": 1.0 / (epoch + 1),
             }

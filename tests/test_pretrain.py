@@ -6,7 +6,13 @@ from numpy.testing import assert_allclose
 from torch import nn
 
 from neuroact.ann.data import load_dataset
-from neuroact.ann.pretrain import PretrainConfig, decoder_for, mask_noise, pretrain_layers
+from neuroact.ann.pretrain import (
+    PretrainConfig,
+    decoder_for,
+    mask_noise,
+    pretrain_layers,
+    readout_error,
+)
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -21,6 +27,12 @@ def one_thread():
 @pytest.fixture(scope="module")
 def pixels():
     x, _ = load_dataset("mnist-subset", split="train").take(400).tensors()
+    return x
+
+
+@pytest.fixture(scope="module")
+def val_pixels():
+    x, _ = load_dataset("mnist-subset", split="val").take(200).tensors()
     return x
 
 
@@ -95,3 +107,45 @@ def test_bad_input():
         pretrain_layers([nn.Linear(4, 5)], torch.relu, torch.rand(8, 6))
     with pytest.raises(TypeError, match="nn.Linear"):
         pretrain_layers([nn.ReLU()], torch.relu, torch.rand(8, 4))
+
+
+def test_each_layer_keeps_its_best_validation_epoch(pixels, val_pixels):
+    # lr 0.5 overshoots: the validation loss rises again, so each layer stops after one epoch
+    # without improvement and keeps the weights of its best epoch
+    layers = _stack()
+    cfg = PretrainConfig(epochs=6, lr=0.5, batch_size=20, patience=1)
+    hist = pretrain_layers(layers, torch.relu, pixels, cfg, x_val=val_pixels, progress=False)
+    hist = hist.to_frame()
+    assert hist["val_loss"].notna().all()
+    for _, g in hist.groupby("layer"):
+        kept = g[g["kept"]]
+        assert len(kept) == 1 and kept["val_loss"].item() == g["val_loss"].min()
+        # stopped one epoch after the best, or ran out of epochs
+        assert g["epoch"].max() == min(kept["epoch"].item() + 1, 6)
+    # the bottom layer holds the kept epoch's weights: those of a run stopped at that epoch
+    k = int(hist[(hist.layer == 0) & hist.kept]["epoch"].item())
+    short = _stack()[:1]
+    cfg_k = PretrainConfig(epochs=k, lr=0.5, batch_size=20, patience=0)
+    pretrain_layers(short, torch.relu, pixels, cfg_k, x_val=val_pixels, progress=False)
+    assert torch.equal(short[0].weight, layers[0].weight)
+
+
+def test_without_validation_every_epoch_runs():
+    cfg = PretrainConfig(epochs=2, batch_size=4, patience=1)
+    hist = pretrain_layers([nn.Linear(4, 3)], torch.relu, torch.rand(8, 4), cfg, progress=False)
+    hist = hist.to_frame()
+    assert hist["epoch"].tolist() == [1, 2] and hist["kept"].tolist() == [False, True]
+    assert hist["val_loss"].isna().all()
+
+
+def test_readout_error_separates_separable_codes_and_not_noise():
+    gen = torch.Generator().manual_seed(0)
+    y = torch.arange(400) % 4
+    centres = 3 * torch.randn(4, 20, generator=gen)
+    codes = centres[y] + torch.randn(400, 20, generator=gen)
+    assert readout_error(codes[:300], y[:300], codes[300:], y[300:]) == 0.0
+    noise = torch.randn(400, 20, generator=gen)  # no information: about chance (3/4 wrong)
+    err = readout_error(noise[:300], y[:300], noise[300:], y[300:])
+    assert 0.55 < err < 0.95
+    with pytest.raises(ValueError, match="same units"):
+        readout_error(codes[:10], y[:10], codes[:10, :5], y[:10])

@@ -116,12 +116,22 @@ class TrainConfig:
     activation, activation_params : a registered activation family (or a vocabulary alias of
         one, such as ``"rectifier"``; stored as the canonical key) and its parameters.
     init : ``"xavier"``, ``"he"`` or ``"torch"`` (PyTorch default).
+    init_scale : multiplies the init's weight scale (Xavier's bound, He's sd, PyTorch's bound);
+        1 is the init as published. A hyper-parameter of Glorot et al. 2011's search.
     optimizer : ``"sgd"`` (with ``momentum``) or ``"adam"``.
     lr, momentum, weight_decay : optimiser settings (weight decay is PyTorch's L2 term).
     lr_schedule : ``"constant"`` or ``"cosine"`` (annealed to 0 over ``epochs``, per epoch).
-    batch_size, epochs : mini-batch size and number of passes over the training split.
+    batch_size, epochs : mini-batch size and (largest) number of passes over the training split.
+    patience : early stopping on the validation error (Glorot et al. 2011): stop when it has not
+        improved for ``patience`` epochs and end with the weights of its best epoch; 0 = train
+        all ``epochs`` and end with the last.
     l1 : activation penalty weight (see module docstring; Glorot et al. 2011 used 0.001).
     train_size : use only the first ``train_size`` training examples (None = all).
+    val_size : per-epoch validation error and loss on the first ``val_size`` validation
+        examples (None = all); early stopping reads this subset.
+    test_every : the full test set is evaluated before training, at the end of training (the
+        epoch whose weights the model ends with) and also every ``test_every`` epochs (0 =
+        only at the end).
     eval_size : examples of the validation split used by the end-of-epoch probes.
     train_eval_size : evaluate the end-of-epoch weights on the first ``train_eval_size`` training
         examples (``train_eval_error``/``train_eval_loss``; 0 = not recorded).
@@ -142,6 +152,7 @@ class TrainConfig:
     activation: str = "relu"
     activation_params: dict = field(default_factory=dict)
     init: str = "xavier"
+    init_scale: float = 1.0
     optimizer: str = "sgd"
     lr: float = 0.05
     momentum: float = 0.9
@@ -149,8 +160,11 @@ class TrainConfig:
     lr_schedule: str = "cosine"
     batch_size: int = 100
     epochs: int = 20
+    patience: int = 0
     l1: float = 0.0
     train_size: int | None = None
+    val_size: int | None = None
+    test_every: int = 0
     eval_size: int = 2000
     train_eval_size: int = 0
     probes: bool = True
@@ -188,6 +202,13 @@ class TrainConfig:
         check_field("activation_params", self.activation_params, "dict")
         check_field("init", self.init, "str")
         self.init = check_init(self.init)
+        check_field(
+            "init_scale",
+            self.init_scale,
+            "real",
+            lambda v: math.isfinite(v) and v > 0,
+            "a finite number > 0",
+        )
         check_field("optimizer", self.optimizer, "str", *one_of(OPTIMIZERS))
         check_field(
             "lr", self.lr, "real", lambda v: math.isfinite(v) and v > 0, "a finite number > 0"
@@ -200,6 +221,9 @@ class TrainConfig:
         for name in ("batch_size", "epochs", "eval_size", "probe_every"):
             check_field(name, getattr(self, name), "int", positive, "a positive integer")
         check_field("train_size", self.train_size, "int?", positive, "None or an integer >= 1")
+        check_field("val_size", self.val_size, "int?", positive, "None or an integer >= 1")
+        for name in ("patience", "test_every"):
+            check_field(name, getattr(self, name), "int", lambda v: v >= 0, "an integer >= 0")
         check_field(
             "train_eval_size", self.train_eval_size, "int", lambda v: v >= 0, "an integer >= 0"
         )

@@ -1,4 +1,5 @@
-"""Networks: a multilayer perceptron of any depth and width, and a small CNN.
+"""Networks: a multilayer perceptron of any depth and width, a small CNN and AlexNet's
+four-layer CIFAR-10 CNN (without its normalisation layers), scaled to 28 x 28 images.
 
 Every hidden layer is a :class:`Hidden` block ``(linear or conv) -> activation``; the
 activation module is where the probes hook in (its input is the pre-activation, its output the
@@ -14,6 +15,9 @@ he
 torch (alias default)
     PyTorch's own ``reset_parameters``: ``W, b ~ U[-1/sqrt(fan_in), 1/sqrt(fan_in)]``, the
     "old" init that Glorot & Bengio 2010 showed saturates sigmoid networks.
+
+``init_scale`` multiplies the weight scale of any of them (the bound, or He's sd); biases are
+left as the init sets them.
 
 The Glorot et al. 2011 MNIST network is ``MLP(784, (1000, 1000, 1000), 10, "relu", init="xavier")``.
 """
@@ -102,9 +106,12 @@ class Network(nn.Module):
         }
 
 
-def init_weights(model: Network, init: str, seed: int | None = None) -> None:
-    """Re-initialise every Linear/Conv2d of ``model`` by ``init`` (see module docstring)."""
+def init_weights(model: Network, init: str, seed: int | None = None, scale: float = 1.0) -> None:
+    """Re-initialise every Linear/Conv2d of ``model`` by ``init`` with its weight scale times
+    ``scale`` (see module docstring)."""
     init = check_init(init)
+    if isinstance(scale, bool) or not isinstance(scale, int | float) or not 0 < scale < math.inf:
+        raise ValueError(f"scale must be a finite number > 0; got {scale!r}")
     gen = torch.Generator().manual_seed(int(seed)) if seed is not None else None
     for m in model.modules():
         if not isinstance(m, nn.Linear | nn.Conv2d):
@@ -112,15 +119,15 @@ def init_weights(model: Network, init: str, seed: int | None = None) -> None:
         fan_in, fan_out = nn.init._calculate_fan_in_and_fan_out(m.weight)
         with torch.no_grad():
             if init == "xavier":
-                a = math.sqrt(6.0 / (fan_in + fan_out))
+                a = scale * math.sqrt(6.0 / (fan_in + fan_out))
                 m.weight.uniform_(-a, a, generator=gen)
                 m.bias.zero_()
             elif init == "he":
-                m.weight.normal_(0.0, math.sqrt(2.0 / fan_in), generator=gen)
+                m.weight.normal_(0.0, scale * math.sqrt(2.0 / fan_in), generator=gen)
                 m.bias.zero_()
             else:  # PyTorch default: U[-1/sqrt(fan_in), 1/sqrt(fan_in)] (kaiming_uniform a=sqrt5)
                 bound = 1.0 / math.sqrt(fan_in)
-                m.weight.uniform_(-bound, bound, generator=gen)
+                m.weight.uniform_(-scale * bound, scale * bound, generator=gen)
                 m.bias.uniform_(-bound, bound, generator=gen)
     model.init = init
 
@@ -137,6 +144,7 @@ class MLP(Network):
     activation_params : keyword parameters of the activation (e.g. ``{"beta": 1.0}``).
     init : ``"xavier"``, ``"he"`` or ``"torch"`` (alias ``"default"``).
     seed : seed of the weight init (None = the global torch generator).
+    init_scale : multiplies the init's weight scale.
     """
 
     def __init__(
@@ -148,6 +156,7 @@ class MLP(Network):
         activation_params: dict | None = None,
         init: str = "xavier",
         seed: int | None = None,
+        init_scale: float = 1.0,
     ):
         super().__init__()
         in_features = _positive_int(in_features, "in_features")
@@ -168,7 +177,7 @@ class MLP(Network):
         self.activation = spec.name  # the canonical key, whatever alias was given
         self.widths = widths
         self.in_features = in_features
-        init_weights(self, init, seed)
+        init_weights(self, init, seed, init_scale)
 
     def _prepare(self, x: torch.Tensor) -> torch.Tensor:
         x = x.flatten(1) if x.dim() > 2 else x
@@ -198,6 +207,7 @@ class SmallCNN(Network):
         activation_params: dict | None = None,
         init: str = "xavier",
         seed: int | None = None,
+        init_scale: float = 1.0,
     ):
         super().__init__()
         if isinstance(channels, int) or len(channels) != 2:
@@ -230,24 +240,116 @@ class SmallCNN(Network):
         self.readout = nn.Linear(fc_width, n_classes)
         self.activation = spec.name  # the canonical key, whatever alias was given
         self.image_size = image_size
-        init_weights(self, init, seed)
+        init_weights(self, init, seed, init_scale)
 
     def weight_layers(self) -> list[nn.Module]:
         layers = [self.hidden[0].layer, self.hidden[1].layer[1], self.hidden[2].layer[2]]
         return layers + [self.readout]
 
     def _prepare(self, x: torch.Tensor) -> torch.Tensor:
-        s = self.image_size
-        if x.dim() == 2:
-            if x.shape[1] != s * s:
-                raise ValueError(f"input has {x.shape[1]} features; this CNN expects {s}x{s}")
-            x = x.reshape(-1, 1, s, s)
-        if x.shape[1:] != (1, s, s):
-            raise ValueError(f"input shape {tuple(x.shape)}; this CNN expects (n, 1, {s}, {s})")
-        return x
+        return _as_images(x, self.image_size)
 
 
-MODELS = ("mlp", "cnn")
+def _as_images(x: torch.Tensor, s: int) -> torch.Tensor:
+    """``x`` as ``(n, 1, s, s)`` images (flattened rows are reshaped)."""
+    if x.dim() == 2:
+        if x.shape[1] != s * s:
+            raise ValueError(f"input has {x.shape[1]} features; this CNN expects {s}x{s}")
+        x = x.reshape(-1, 1, s, s)
+    if x.shape[1:] != (1, s, s):
+        raise ValueError(f"input shape {tuple(x.shape)}; this CNN expects (n, 1, {s}, {s})")
+    return x
+
+
+def _pool(kind: str) -> nn.Module:
+    """3x3 pooling of stride 2 and padding 1 (halves the side, rounded up); the average
+    counts only the pixels inside the image."""
+    if kind == "max":
+        return nn.MaxPool2d(3, stride=2, padding=1)
+    return nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=False)
+
+
+class PooledReadout(nn.Sequential):
+    """Pooling, flattening, then the linear read-out (``out_features`` as a Linear's)."""
+
+    def __init__(self, pool: nn.Module, linear: nn.Linear):
+        super().__init__(pool, nn.Flatten(), linear)
+
+    @property
+    def linear(self) -> nn.Linear:
+        return self[-1]
+
+    @property
+    def out_features(self) -> int:
+        return self[-1].out_features
+
+
+class FourLayerCNN(Network):
+    """AlexNet's four-layer CNN (Krizhevsky et al. 2012, Fig. 1) without normalisation layers.
+
+    The CIFAR-10 network of Krizhevsky's cuda-convnet (``layers-18pct``) behind their Fig. 1:
+    three 5x5 convolutions (stride 1, padding 2), each followed by the activation and a 3x3
+    pooling of stride 2 (max after the first, average after the others), then a fully connected
+    read-out: four weight layers. Its local response normalisation layers are left out, as in
+    the claim being tested ("no regularization of any kind"). For ``s x s`` images the
+    poolings give ``s/2``, ``s/4`` and ``s/8`` (rounded up): 28 -> 14 -> 7 -> 4.
+
+    Hidden layers for the probes: the three convolution activations (every channel x position
+    is a unit), each probed before its pooling.
+    """
+
+    def __init__(
+        self,
+        channels: Sequence[int] = (32, 32, 64),
+        n_classes: int = 10,
+        image_size: int = 28,
+        activation: str = "relu",
+        activation_params: dict | None = None,
+        init: str = "xavier",
+        seed: int | None = None,
+        init_scale: float = 1.0,
+    ):
+        super().__init__()
+        if isinstance(channels, int) or len(channels) != 3:
+            raise ValueError(f"channels must be three positive integers; got {channels!r}")
+        c1, c2, c3 = (_positive_int(c, "each of channels") for c in channels)
+        n_classes = _positive_int(n_classes, "n_classes")
+        image_size = _positive_int(image_size, "image_size")
+        if image_size < 8:
+            raise ValueError(f"image_size must be at least 8 for three poolings; got {image_size}")
+        side = image_size
+        for _ in range(3):
+            side = (side - 1) // 2 + 1  # 3x3 pooling, stride 2, padding 1
+        spec = get_spec(activation)
+        init = check_init(init)
+        params = activation_params or {}
+        self.hidden = nn.ModuleList(
+            [
+                Hidden(nn.Conv2d(1, c1, 5, padding=2), spec.make(**params)),
+                Hidden(
+                    nn.Sequential(_pool("max"), nn.Conv2d(c1, c2, 5, padding=2)),
+                    spec.make(**params),
+                ),
+                Hidden(
+                    nn.Sequential(_pool("avg"), nn.Conv2d(c2, c3, 5, padding=2)),
+                    spec.make(**params),
+                ),
+            ]
+        )
+        self.readout = PooledReadout(_pool("avg"), nn.Linear(c3 * side * side, n_classes))
+        self.activation = spec.name  # the canonical key, whatever alias was given
+        self.image_size = image_size
+        init_weights(self, init, seed, init_scale)
+
+    def weight_layers(self) -> list[nn.Module]:
+        convs = [self.hidden[0].layer, self.hidden[1].layer[1], self.hidden[2].layer[1]]
+        return convs + [self.readout.linear]
+
+    def _prepare(self, x: torch.Tensor) -> torch.Tensor:
+        return _as_images(x, self.image_size)
+
+
+MODELS = ("mlp", "cnn", "cnn4")
 
 
 def build_model(
@@ -260,21 +362,25 @@ def build_model(
     activation_params: dict | None = None,
     init: str = "xavier",
     seed: int | None = None,
+    init_scale: float = 1.0,
 ) -> Network:
-    """An :class:`MLP` (``kind="mlp"``, hidden sizes ``widths``) or a :class:`SmallCNN`
-    (``kind="cnn"``; ``widths`` then means ``(channels1, channels2, fc_width)``)."""
+    """An :class:`MLP` (``kind="mlp"``, hidden sizes ``widths``), a :class:`SmallCNN`
+    (``kind="cnn"``; ``widths`` then means ``(channels1, channels2, fc_width)``) or a
+    :class:`FourLayerCNN` (``kind="cnn4"``; ``widths`` = the three convolutions' channels)."""
     if kind == "mlp":
-        return MLP(in_features, widths, n_classes, activation, activation_params, init, seed)
-    if kind == "cnn":
-        widths = tuple(widths)
-        if len(widths) != 3:
-            raise ValueError(
-                f"for kind='cnn', widths must be (channels1, channels2, fc_width); got {widths!r}"
-            )
-        side = math.isqrt(in_features)
-        if side * side != in_features:
-            raise ValueError(f"kind='cnn' needs square images; in_features={in_features}")
-        return SmallCNN(
-            widths[:2], widths[2], n_classes, side, activation, activation_params, init, seed
+        return MLP(
+            in_features, widths, n_classes, activation, activation_params, init, seed, init_scale
         )
-    raise ValueError(f"kind must be one of {list(MODELS)}; got {kind!r}")
+    if kind not in MODELS:
+        raise ValueError(f"kind must be one of {list(MODELS)}; got {kind!r}")
+    widths = tuple(widths)
+    if len(widths) != 3:
+        what = "(channels1, channels2, fc_width)" if kind == "cnn" else "three channel counts"
+        raise ValueError(f"for kind={kind!r}, widths must be {what}; got {widths!r}")
+    side = math.isqrt(in_features)
+    if side * side != in_features:
+        raise ValueError(f"kind={kind!r} needs square images; in_features={in_features}")
+    common = dict(activation_params=activation_params, init=init, seed=seed, init_scale=init_scale)
+    if kind == "cnn":
+        return SmallCNN(widths[:2], widths[2], n_classes, side, activation, **common)
+    return FourLayerCNN(widths, n_classes, side, activation, **common)

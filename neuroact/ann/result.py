@@ -71,8 +71,10 @@ IDENTITY = (
     "widths",
     "activation",
     "init",
+    "init_scale",
     "optimizer",
     "lr",
+    "lr_schedule",
     "batch_size",
     "l1",
     "pretrain",
@@ -96,17 +98,29 @@ def identity(config: TrainConfig) -> dict:
     return d
 
 
+def _full_validation(row: pd.Series) -> float:
+    """The full validation set's error of a history row where it was measured (the final
+    epoch of a run that validated on a subset per epoch), else the row's ``val_error``."""
+    full = row.get("val_error_full", math.nan)
+    return full if pd.notna(full) else row["val_error"]
+
+
 def summary_from_frame(frame: pd.DataFrame) -> dict:
     """Summarise one network's ``TrainResult.to_frame()`` table in one row.
 
-    Errors at the final epoch (``test_error``, ``val_error``, ``train_error``) and, for model
-    selection as in Glorot et al. 2011, ``test_error_at_best_val`` (epoch of lowest validation
-    error, ``best_val_epoch``); ``epochs`` = last epoch; ``train_seconds`` = time in the training
-    steps summed over epochs; the sparsity columns (:data:`SUMMARY_SPARSITY`) are means over the
+    Errors of the final weights (``test_error``, ``val_error`` on the full validation set,
+    ``train_error``): those of the epoch the history marks ``selected`` (the best-validation
+    epoch under early stopping), else of the last epoch; ``final_epoch`` is that epoch. For
+    model selection as in Glorot et al. 2011, ``test_error_at_best_val`` (epoch of lowest
+    validation error, ``best_val_epoch``; NaN where the test set was not evaluated at that
+    epoch); ``epochs`` = last epoch trained; ``train_seconds`` = time in the training steps
+    summed over epochs; the sparsity columns (:data:`SUMMARY_SPARSITY`) are means over the
     hidden layers at the final epoch (``nan`` without probes).
     """
     hist = frame.drop_duplicates("epoch").sort_values("epoch")
     last = hist.iloc[-1]
+    if "selected" in hist and hist["selected"].fillna(False).astype(bool).any():
+        last = hist[hist["selected"].fillna(False).astype(bool)].iloc[-1]
     trained = hist[hist.epoch > 0]
     best = trained.loc[trained.val_error.idxmin()] if len(trained) else last
     row = {
@@ -114,9 +128,10 @@ def summary_from_frame(frame: pd.DataFrame) -> dict:
     }
     row.update(
         {
-            "epochs": int(last.epoch),
+            "epochs": int(hist.epoch.iloc[-1]),
+            "final_epoch": int(last.epoch),
             "test_error": float(last.test_error),
-            "val_error": float(last.val_error),
+            "val_error": float(_full_validation(last)),
             "train_error": float(last.train_error),
             "best_val_epoch": int(best.epoch),
             "test_error_at_best_val": float(best.test_error),

@@ -13,12 +13,42 @@ Glorot, Bordes & Bengio 2011 (they used ``l1 = 0.001``); it does not depend on t
 but it does grow with the number of hidden units.
 
 Errors are stored as fractions (0.0143 = 1.43 %). Per epoch (epoch 0 = before training) the
-history holds train/val/test error and loss, learning rate and wall times; the probes add one row
-per layer (see :mod:`neuroact.ann.probes`). ``train_error`` and ``train_loss`` are running
-averages over the epoch's mini-batches (the weights change during the epoch); with
-``train_eval_size > 0`` the history also holds ``train_eval_error`` and ``train_eval_loss``, the
-error of the end-of-epoch weights on the first ``train_eval_size`` training examples (what a
-time-to-target measure needs: the running error lags the weights by about half an epoch).
+history holds:
+
+``train_error``, ``train_loss``, ``train_penalty``
+    running averages over the epoch's mini-batches (the weights change during the epoch);
+``val_error``, ``val_loss``
+    the end-of-epoch weights on the first ``val_size`` validation examples (a fixed subset,
+    the same every epoch; all of them when ``val_size`` is None);
+``test_error``, ``test_loss``
+    the **full** test set, only at epoch 0, at the epoch whose weights the model ends with (the
+    last one, or the best-validation one under early stopping) and every ``test_every``
+    epochs; NaN on the other epochs;
+``selected``
+    True on the row of the epoch whose weights the model ends with (its test error and probes
+    are the run's final numbers);
+``val_error_full``, ``val_loss_full``
+    where ``val_size`` is a subset: the final weights on the full validation set, in the
+    selected row only (the run's final validation error);
+``train_eval_error``, ``train_eval_loss``
+    with ``train_eval_size > 0``: the end-of-epoch weights on the first ``train_eval_size``
+    training examples (what a time-to-target measure needs: the running error lags the weights
+    by about half an epoch);
+``lr_epoch``, ``train_seconds``, ``eval_seconds``, ``epoch_seconds``, ``train_cpu_seconds``
+    the rate used, the (wall) seconds in the training steps, in the evaluations and probes, in
+    all; and the CPU seconds of this process in the training steps (with one torch thread, the
+    steps' cost on an idle core, whatever else shares the machine).
+
+The probes add one row per layer and epoch (see :mod:`neuroact.ann.probes`), on the first
+``eval_size`` validation images.
+
+Early stopping (``patience > 0``), as in Glorot et al. 2011: training stops once the
+validation error has not improved for ``patience`` epochs, and the model ends with the weights
+of the epoch of lowest validation error (kept in memory and in the checkpoint).
+
+Evaluation is kept lean: per epoch only the validation subset, the probes and the training
+subset are evaluated; the full test set once at the end. The final numbers (test error on the
+full test set, the probes of the final weights) are those of evaluating every epoch.
 
 Reproducibility: the weights are initialised from ``seed``; mini-batches are drawn from a
 ``torch.Generator`` seeded with ``seed + 1``. A checkpoint (written atomically after every epoch,
@@ -61,9 +91,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import math
 import os
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,14 +99,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-import torch.nn.functional as F
-from tqdm.auto import tqdm
 
-from neuroact.ann.checkpoints import load_checkpoint, resume_state, save_checkpoint
+from neuroact.ann.checkpoints import load_checkpoint
 from neuroact.ann.config import CUSTOM_DATASET, OPTIMIZERS, SCHEDULES, TrainConfig
 from neuroact.ann.data import load_dataset
+from neuroact.ann.loop import (
+    DIVERGED_LOSS_FACTOR,
+    TrainingLoop,
+    check_resumable,
+    evaluate,
+    l1_activation_penalty,
+    make_optimizer,
+)
 from neuroact.ann.models import Network, build_model
-from neuroact.ann.probes import Probes
 from neuroact.ann.result import (
     IDENTITY,
     SUMMARY_SPARSITY,
@@ -87,12 +120,6 @@ from neuroact.ann.result import (
     identity,
     summary_from_frame,
 )
-
-# An epoch whose mean training cross-entropy is this many times the untrained network's (at
-# least ln K) has diverged: see the module docstring.
-DIVERGED_LOSS_FACTOR = 100.0
-# Fields that may differ between an interrupted run and its resumption.
-_RESUME_FREE = ("device", "threads")
 
 # Re-exported: the names users import from here (TrainConfig, TrainResult, load_checkpoint, ...)
 __all__ = [
@@ -173,42 +200,6 @@ def torch_settings(threads: int | None, deterministic: bool) -> Iterator[None]:
         torch.use_deterministic_algorithms(old_det, warn_only=old_warn)
 
 
-def make_optimizer(config: TrainConfig, params) -> torch.optim.Optimizer:
-    """Momentum SGD or Adam over ``params`` with ``config``'s rate and weight decay."""
-    if config.optimizer == "sgd":
-        return torch.optim.SGD(
-            params, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay
-        )
-    return torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)
-
-
-def l1_activation_penalty(hidden: list[torch.Tensor]) -> torch.Tensor:
-    """``sum_l (1/B) sum_b sum_j |a_l,bj|``: per-example L1 norm of all hidden activations,
-    averaged over the batch (multiply by ``l1``)."""
-    batch = hidden[0].shape[0]
-    return sum(h.abs().sum() for h in hidden) / batch
-
-
-@torch.no_grad()
-def evaluate(
-    model: Network, x: torch.Tensor, y: torch.Tensor, batch_size: int = 1000
-) -> tuple[float, float]:
-    """``(error, mean cross-entropy)`` of ``model`` on ``(x, y)`` in eval mode."""
-    was_training = model.training
-    model.eval()
-    wrong, loss = 0, 0.0
-    try:
-        for s in range(0, x.shape[0], batch_size):
-            logits = model(x[s : s + batch_size])
-            yb = y[s : s + batch_size]
-            wrong += int((logits.argmax(1) != yb).sum())
-            loss += float(F.cross_entropy(logits, yb, reduction="sum"))
-    finally:
-        model.train(was_training)
-    n = x.shape[0]
-    return wrong / n, loss / n
-
-
 def _check_data(data: Data, model: Network) -> None:
     for split in ("train", "val", "test"):
         x, y = getattr(data, f"{split}_x"), getattr(data, f"{split}_y")
@@ -228,6 +219,7 @@ def train(
     checkpoint: str | os.PathLike | None = None,
     progress: bool = True,
     on_epoch_end: Callable[[int, Network, pd.DataFrame], None] | None = None,
+    pause_after: int | None = None,
 ) -> TrainResult:
     """Train one network as ``config`` says; return the model and its history.
 
@@ -246,6 +238,9 @@ def train(
     progress : tqdm bar over epochs (silent when not a terminal).
     on_epoch_end : called as ``on_epoch_end(epoch, model, history)`` after each epoch's
         checkpoint is written (an exception there interrupts the run; the checkpoint is kept).
+    pause_after : stop after this epoch without finishing (no final test, weights as they
+        are); with ``checkpoint``, a later call continues where this one paused. For searches
+        that continue only the most promising runs (successive halving).
 
     Raises
     ------
@@ -274,209 +269,12 @@ def train(
             activation_params=config.activation_params,
             init=config.init,
             seed=config.seed,
+            init_scale=config.init_scale,
         )
     model.to(device)
     _check_data(data, model)
     ckpt_path = Path(checkpoint) if checkpoint is not None else None
 
     with torch_settings(config.threads, config.deterministic):
-        loop = _Loop(config, data, model, ckpt_path)
-        return loop.run(progress, on_epoch_end)
-
-
-def check_resumable(config: TrainConfig, saved: dict, path: str | os.PathLike) -> None:
-    """Raise ``ValueError`` naming the fields in which ``config`` differs from the ``saved``
-    checkpoint config (device and threads may differ; a field added since the checkpoint was
-    written counts as its default there)."""
-    mine = config.to_dict()
-    defaults = TrainConfig(dataset=config.dataset).to_dict()
-    diff = sorted(k for k in mine if k not in _RESUME_FREE and mine[k] != saved.get(k, defaults[k]))
-    if diff:
-        raise ValueError(
-            f"checkpoint {path} was written with a different config (fields {diff}); "
-            "use another checkpoint path or the same config"
-        )
-
-
-class _Loop:
-    """The state of one training run: model, optimiser, schedule, batch order and history."""
-
-    def __init__(self, config: TrainConfig, data: Data, model: Network, ckpt_path: Path | None):
-        self.config, self.data, self.model, self.ckpt_path = config, data, model, ckpt_path
-        self.optimizer = make_optimizer(config, model.parameters())
-        self.scheduler = (
-            torch.optim.lr_scheduler.CosineAnnealingLR(self.optimizer, T_max=config.epochs)
-            if config.lr_schedule == "cosine"
-            else None
-        )
-        self.generator = torch.Generator().manual_seed(config.seed + 1)
-        self.probes = Probes(
-            model,
-            data.val_x[: config.eval_size],
-            config.probe_eps,
-            config.probe_percentile,
-            config.probes,
-            config.probe_every,
-        )
-        self.history: list[dict] = []
-        self.layers: list[dict] = []
-        self.epoch = 0
-        state = resume_state(ckpt_path) if ckpt_path is not None else None
-        if state is not None:
-            self.restore(state)
-
-    def restore(self, state: dict) -> None:
-        check_resumable(self.config, dict(state["config"]), self.ckpt_path)
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        if self.scheduler is not None:
-            self.scheduler.load_state_dict(state["scheduler"])
-        self.generator.set_state(state["generator"])
-        self.history, self.layers, self.epoch = state["history"], state["layers"], state["epoch"]
-
-    def save(self) -> None:
-        if self.ckpt_path is None:
-            return
-        save_checkpoint(
-            self.ckpt_path,
-            {
-                "epoch": self.epoch,
-                "config": self.config.to_dict(),
-                "model": self.model.state_dict(),
-                "optimizer": self.optimizer.state_dict(),
-                "scheduler": self.scheduler.state_dict() if self.scheduler is not None else None,
-                "generator": self.generator.get_state(),
-                "history": self.history,
-                "layers": self.layers,
-            },
-        )
-
-    def result(self) -> TrainResult:
-        return TrainResult(
-            self.model, self.config, pd.DataFrame(self.history), pd.DataFrame(self.layers)
-        )
-
-    def record(self, train_stats: dict, lr: float, train_seconds: float, t0: float) -> None:
-        """Evaluate the end-of-epoch weights and append the epoch's history and layer rows."""
-        model, data, config = self.model, self.data, self.config
-        val_error, val_loss = evaluate(model, data.val_x, data.val_y)
-        test_error, test_loss = evaluate(model, data.test_x, data.test_y)
-        if config.train_eval_size:
-            k = config.train_eval_size
-            err, loss = evaluate(model, data.train_x[:k], data.train_y[:k])
-            train_stats = {**train_stats, "train_eval_error": err, "train_eval_loss": loss}
-        self.layers.extend(self.probes.epoch_rows(self.epoch))
-        self.history.append(
-            {
-                "epoch": self.epoch,
-                **train_stats,
-                "val_error": val_error,
-                "val_loss": val_loss,
-                "test_error": test_error,
-                "test_loss": test_loss,
-                "lr_epoch": lr,
-                "train_seconds": train_seconds,
-                "epoch_seconds": time.perf_counter() - t0,
-            }
-        )
-
-    def diverged(self, what: str, lr: float) -> TrainingDiverged:
-        """The error to raise, naming ``what`` happened, with the result so far attached."""
-        config, path = self.config, self.ckpt_path
-        kept = (
-            f"the last good checkpoint (epoch {self.epoch - 1}) is kept at {path}"
-            if path is not None and path.is_file()
-            else "no checkpoint was written (pass checkpoint= to keep one)"
-        )
-        err = TrainingDiverged(
-            f"training diverged: {what} (activation={config.activation!r}, lr={lr:g}, "
-            f"l1={config.l1:g}); {kept}. Lower lr or check the inputs."
-        )
-        err.result = self.result()
-        return err
-
-    def blown_up(self) -> str | None:
-        """Why the epoch just recorded counts as diverged (module docstring), else None."""
-        row = self.history[-1]
-        cross_entropy = row["train_loss"] - self.config.l1 * row["train_penalty"]
-        reference = max(math.log(self.model.readout.out_features), self.history[0]["val_loss"])
-        if cross_entropy > DIVERGED_LOSS_FACTOR * reference:
-            return (
-                f"the mean training loss of epoch {self.epoch} was {cross_entropy:.3g}, over "
-                f"{DIVERGED_LOSS_FACTOR:g} x the untrained network's {reference:.3g}"
-            )
-        return None
-
-    def run_epoch(self, lr: float) -> dict:
-        """One pass over the training split in mini-batches; the epoch's running statistics."""
-        data, config, model, optimizer = self.data, self.config, self.model, self.optimizer
-        n, bs, device = data.train_x.shape[0], config.batch_size, data.train_x.device
-        perm = torch.randperm(n, generator=self.generator).to(device)
-        loss_sum = torch.zeros((), dtype=torch.float64, device=device)
-        pen_sum = torch.zeros_like(loss_sum)
-        wrong = torch.zeros((), dtype=torch.int64, device=device)
-        for step, s in enumerate(range(0, n, bs)):
-            idx = perm[s : s + bs]
-            xb, yb = data.train_x[idx], data.train_y[idx]
-            logits, hidden = model(xb, return_hidden=True)
-            loss = F.cross_entropy(logits, yb)
-            penalty = l1_activation_penalty(hidden) if config.l1 > 0 else torch.zeros(())
-            total = loss + config.l1 * penalty
-            if not torch.isfinite(total):
-                what = f"the loss became {float(total.detach())} at epoch {self.epoch}, step {step}"
-                raise self.diverged(what, lr)
-            optimizer.zero_grad(set_to_none=True)
-            total.backward()
-            self.probes.after_backward()
-            optimizer.step()
-            # running sums stay tensors: no per-step synchronisation on an accelerator
-            loss_sum += total.detach() * len(idx)
-            pen_sum += penalty.detach() * len(idx)
-            wrong += (logits.detach().argmax(1) != yb).sum()
-        return {
-            "train_error": float(wrong) / n,
-            "train_loss": float(loss_sum) / n,
-            "train_penalty": float(pen_sum) / n,
-        }
-
-    def run(self, progress: bool, on_epoch_end: Callable | None) -> TrainResult:
-        config = self.config
-        with self.probes:
-            # epoch 0: the untrained network (errors, activity at init); a checkpoint saved right
-            # after it already holds that row
-            if self.epoch == 0 and not self.history:
-                untrained = {"train_error": math.nan, "train_loss": math.nan}
-                untrained["train_penalty"] = math.nan
-                lr = self.optimizer.param_groups[0]["lr"]
-                self.record(untrained, lr, 0.0, time.perf_counter())
-                self.save()
-            bar = tqdm(
-                range(self.epoch + 1, config.epochs + 1),
-                initial=self.epoch,
-                total=config.epochs,
-                desc=f"{config.activation} l1={config.l1:g}",
-                disable=None if progress else True,
-                leave=False,
-            )
-            self.model.train()
-            for epoch in bar:
-                self.epoch = epoch
-                t0 = time.perf_counter()
-                lr = self.optimizer.param_groups[0]["lr"]  # the rate used during this epoch
-                stats = self.run_epoch(lr)
-                train_seconds = time.perf_counter() - t0
-                if self.scheduler is not None:
-                    self.scheduler.step()
-                self.record(stats, lr, train_seconds, t0)
-                why = self.blown_up()
-                if why is not None:
-                    raise self.diverged(why, lr)
-                self.save()
-                last = self.history[-1]
-                bar.set_postfix(
-                    val_err=f"{last['val_error']:.4f}", loss=f"{last['train_loss']:.3f}"
-                )
-                if on_epoch_end is not None:
-                    on_epoch_end(epoch, self.model, pd.DataFrame(self.history))
-            bar.close()
-        return self.result()
+        loop = TrainingLoop(config, data, model, ckpt_path)
+        return loop.run(progress, on_epoch_end, pause_after)

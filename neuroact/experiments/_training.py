@@ -97,8 +97,10 @@ def cached_data(
     return data
 
 
-def _pretrained_model(config: TrainConfig, data: Data, pretrain: dict):
-    """A network built from ``config`` and pre-trained as stacked denoising auto-encoders."""
+def pretrained_model(config: TrainConfig, data: Data, pretrain: dict) -> tuple[Any, pd.DataFrame]:
+    """A network built from ``config`` and pre-trained as stacked denoising auto-encoders
+    (:func:`~neuroact.ann.pretrain.pretrain_mlp`, with the validation split deciding how long
+    each layer trains), and the pre-training history (one row per layer x epoch)."""
     model = build_model(
         config.model,
         widths=config.widths,
@@ -108,12 +110,22 @@ def _pretrained_model(config: TrainConfig, data: Data, pretrain: dict):
         activation_params=config.activation_params,
         init=config.init,
         seed=config.seed,
+        init_scale=config.init_scale,
     )
     pre = PretrainConfig(**{"seed": config.seed, **pretrain})
+    device = config.device
     with torch_settings(config.threads, config.deterministic):
-        model.to(config.device)  # pre-train where the network will be fine-tuned
-        pretrain_mlp(model, data.train_x.to(config.device), pre, progress=False)
-    return model
+        model.to(device)  # pre-train where the network will be fine-tuned
+        result = pretrain_mlp(
+            model, data.train_x.to(device), pre, x_val=data.val_x.to(device), progress=False
+        )
+    return model, result.to_frame()
+
+
+def _layer_epochs(history: pd.DataFrame) -> str:
+    """``"4-3-5"``: the epoch each pre-trained layer kept (its best validation epoch)."""
+    kept = history[history["kept"]].sort_values("layer")
+    return "-".join(str(int(e)) for e in kept["epoch"])
 
 
 def train_network(
@@ -124,6 +136,7 @@ def train_network(
     checkpoint: str | None = None,
     eval_limit: int | None = None,
     diverged_ok: bool = False,
+    pause_after: int | None = None,
 ) -> pd.DataFrame:
     """Train one network (the job function of every ANN experiment); its epoch x layer table.
 
@@ -139,23 +152,35 @@ def train_network(
     diverged_ok : a run that diverges (:class:`~neuroact.ann.train.TrainingDiverged`) returns
         the epochs it completed, with ``diverged=True``, instead of stopping the whole sweep
         (for learning-rate searches).
+    pause_after : stop after this epoch and keep the checkpoint, so that a later job with the
+        same checkpoint continues the run (successive-halving searches).
 
     Returns
     -------
     DataFrame: :meth:`~neuroact.ann.train.TrainResult.to_frame` rows (epoch x layer, identity
-    columns in front) plus ``pretrain_seconds`` (and ``diverged`` with ``diverged_ok``).
+    columns in front) plus ``pretrain_seconds`` (wall), ``pretrain_cpu_seconds`` and
+    ``pretrain_layer_epochs`` (the epoch each pre-trained layer kept; "" without
+    pre-training), and ``diverged`` with ``diverged_ok``.
     """
     config = dataclasses.replace(config, pretrain="dae" if pretrain else "none")
     flatten = config.model == "mlp"
     data = cached_data(config.dataset, data_dir, config.train_size, flatten, eval_limit)
-    model, pre_seconds = None, 0.0
+    model, pre_seconds, pre_cpu, layer_epochs = None, 0.0, 0.0, ""
     resuming = checkpoint is not None and Path(checkpoint).is_file()
     if pretrain and not resuming:  # a checkpoint already holds the pre-trained, tuned weights
-        start = time.perf_counter()
-        model = _pretrained_model(config, data, pretrain)
-        pre_seconds = time.perf_counter() - start
+        start, cpu = time.perf_counter(), time.process_time()
+        model, pre_history = pretrained_model(config, data, pretrain)
+        pre_seconds, pre_cpu = time.perf_counter() - start, time.process_time() - cpu
+        layer_epochs = _layer_epochs(pre_history)
     try:
-        result = train(config, data=data, model=model, checkpoint=checkpoint, progress=False)
+        result = train(
+            config,
+            data=data,
+            model=model,
+            checkpoint=checkpoint,
+            progress=False,
+            pause_after=pause_after,
+        )
         diverged = False
     except TrainingDiverged as err:
         if not diverged_ok or err.result is None:
@@ -163,23 +188,26 @@ def train_network(
         result, diverged = err.result, True
     frame = result.to_frame()
     frame["pretrain_seconds"] = pre_seconds
+    frame["pretrain_cpu_seconds"] = pre_cpu
+    frame["pretrain_layer_epochs"] = layer_epochs
     if diverged_ok:
         frame["diverged"] = diverged
-    if checkpoint is not None:
+    if checkpoint is not None and pause_after is None:
         discard_checkpoint(checkpoint)
     return frame
 
 
 def network_table(history: pd.DataFrame) -> pd.DataFrame:
-    """One row per network (``job``) of a history table: its final-epoch summary
-    (:func:`~neuroact.ann.train.summary_from_frame`), :data:`SUMMARY_COLUMNS` first, and its
-    pre-training time where the history has one."""
+    """One row per network (``job``, kept as a column) of a history table: its final-epoch
+    summary (:func:`~neuroact.ann.train.summary_from_frame`), :data:`SUMMARY_COLUMNS` first,
+    and its pre-training time where the history has one."""
     groups = history.groupby("job", sort=False)
-    table = pd.DataFrame([summary_from_frame(frame) for _, frame in groups])
+    table = pd.DataFrame([{**summary_from_frame(frame), "job": key} for key, frame in groups])
     first = [c for c in SUMMARY_COLUMNS if c in table]
     table = table[first + [c for c in table.columns if c not in first]]
-    if "pretrain_seconds" in history:
-        table["pretrain_seconds"] = groups["pretrain_seconds"].first().to_numpy()
+    for column in ("pretrain_seconds", "pretrain_cpu_seconds", "pretrain_layer_epochs", "diverged"):
+        if column in history:
+            table[column] = groups[column].first().to_numpy()
     return table
 
 
@@ -295,6 +323,7 @@ class ExperimentRun:
         pretrain: dict | None = None,
         diverged_ok: bool = False,
         checkpoint: bool = True,
+        pause_after: int | None = None,
     ) -> Job:
         """A :func:`train_network` job for ``config`` (its ``threads``, else :attr:`threads`),
         checkpointing to ``RUN/checkpoints/<key>.pt`` unless ``checkpoint`` is False; the
@@ -308,6 +337,8 @@ class ExperimentRun:
             "pretrain": pretrain,
             "diverged_ok": diverged_ok,
         }
+        if pause_after is not None:
+            params["pause_after"] = pause_after
         return Job(key, params)
 
     def map(self, func, jobs: list[Job], *, group: str, desc: str) -> pd.DataFrame:
@@ -335,7 +366,9 @@ class ExperimentRun:
         """Train ``networks`` (``{job key: TrainConfig}``) as :meth:`training_job` jobs; their
         histories in one table (job order). ``pretrain`` (the fields of a
         :class:`~neuroact.ann.pretrain.PretrainConfig`) applies to the networks whose config
-        says ``pretrain="dae"``; ``options`` (eval_limit, diverged_ok, checkpoint) to all."""
+        says ``pretrain="dae"``; ``options`` (eval_limit, diverged_ok, checkpoint, pause_after)
+        to all. Jobs of the same key share a checkpoint across groups: a job paused in one
+        group continues in another."""
         jobs = [
             self.training_job(
                 key, net, pretrain=pretrain if net.pretrain == "dae" else None, **options

@@ -71,13 +71,14 @@ def _suptitle(fig: Figure, history: pd.DataFrame, what: str) -> None:
 
 @themed
 def training_curves(history: pd.DataFrame, *, fig: FigureBase | None = None) -> Figure:
-    """Test error (bold) and training error (faint), both in percent on a log axis, and the
-    training objective (cross-entropy plus the L1 penalty) against epoch.
+    """Validation error (bold) and training error (faint), both in percent on a log axis, and
+    the training objective (cross-entropy plus the L1 penalty) against epoch. (The test set is
+    evaluated only at the end of training, so the curve is the validation error.)
 
     Parameters
     ----------
     history : pandas.DataFrame
-        ``history.csv``: ``activation``, ``l1``, ``epoch``, ``test_error``, ``train_error``,
+        ``history.csv``: ``activation``, ``l1``, ``epoch``, ``val_error``, ``train_error``,
         ``train_loss`` (fractions; epoch 0 is the untrained network and is left out), optional
         ``job``, ``init``, ``seed``, ``dataset``, ``widths``.
     fig : matplotlib.figure.Figure, optional
@@ -86,7 +87,7 @@ def training_curves(history: pd.DataFrame, *, fig: FigureBase | None = None) -> 
     check_table(
         history,
         "history",
-        ("activation", "l1", "epoch", "test_error", "train_error", "train_loss"),
+        ("activation", "l1", "epoch", "val_error", "train_error", "train_loss"),
     )
     check_axes(fig=fig)
     fig, axes = figure_axes(1, 2, fig=fig, figsize=(11, 4.2))
@@ -96,7 +97,7 @@ def training_curves(history: pd.DataFrame, *, fig: FigureBase | None = None) -> 
         ep = ep[ep["epoch"] > 0]
         line = {"color": style["color"], "ls": style["ls"]}
         a_err.plot(
-            ep["epoch"], 100 * ep["test_error"], marker=style["marker"], ms=4, label=name, **line
+            ep["epoch"], 100 * ep["val_error"], marker=style["marker"], ms=4, label=name, **line
         )
         a_err.plot(ep["epoch"], 100 * ep["train_error"], alpha=0.4, lw=1, **line)
         a_loss.plot(ep["epoch"], ep["train_loss"], marker=style["marker"], ms=4, **line)
@@ -104,7 +105,7 @@ def training_curves(history: pd.DataFrame, *, fig: FigureBase | None = None) -> 
     for ax in axes[0]:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     a_err.set(xlabel="epoch", ylabel="error (%, log scale)")
-    a_err.set_title("(a) test error (bold), training error (faint)")
+    a_err.set_title("(a) validation error (bold), training error (faint)")
     a_loss.set(xlabel="epoch", ylabel="training objective (log scale)", yscale="log")
     a_loss.set_title("(b) cross-entropy + L1 penalty")
     _suptitle(fig, history, "Training")

@@ -9,6 +9,8 @@ gradients figure is in :mod:`neuroact.figures.gradients`.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -97,32 +99,47 @@ def glorot_table1(
                 pts = sub[(sub["activation"] == act) & (sub["pretrain"] == pre)]
                 if pts.empty:
                     continue
-                x = i + offset
-                bar = {
-                    "color": colour(act),
-                    "alpha": 0.35 if dae else 0.85,
-                    "hatch": "//" if dae else None,
-                    "edgecolor": "k",
-                    "lw": 0.5,
-                }
-                err = 100 * pts["test_error"]
-                ax_err.bar(x, err.mean(), width * 0.9, **bar)
-                ax_err.plot(np.full(len(err), x), err, "k.", ms=4)
-                ax_sp.bar(x, 100 * pts["frac_zero"].mean(), width * 0.9, **bar)
-                inactive_in = 100 * (1 - pts["frac_active_input"].mean())
-                ax_sp.plot([x], [inactive_in], marker="_", color="k", ms=14, mew=2)
                 paper = tab.loc[
                     (tab["activation"] == act) & (tab["pretrain"] == pre), "paper_test_error_pct"
                 ]
-                if len(paper) and np.isfinite(paper.iloc[0]):
-                    ax_err.plot([x], [paper.iloc[0]], "kx", ms=9, mew=2)
+                paper = float(paper.iloc[0]) if len(paper) else math.nan
+                _table1_bars(ax_err, ax_sp, pts, i + offset, width * 0.9, dae=dae, paper=paper)
         ax_err.set_title(DATASETS.get(ds, ds))
         ax_err.set_ylabel("test error (%)")
         ax_sp.set_ylabel("inactive hidden units (%)")
         ax_sp.set_ylim(0, 100)
         for ax in (ax_err, ax_sp):
             ax.set_xticks(range(len(acts)), [tick_label(a) for a in acts])
-    handles = [
+    fig.legend(handles=_table1_legend(), loc="outside right center")
+    widths = f": MLP {nets['widths'].iloc[0]}" if "widths" in nets else ""
+    fig.suptitle(f"Glorot, Bordes & Bengio 2011, Table 1 set-up{widths}")
+    return fig
+
+
+def _table1_bars(
+    ax_err: Axes, ax_sp: Axes, pts: pd.DataFrame, x: float, width: float, *, dae: bool, paper: float
+) -> None:
+    """One unit's bars at ``x``: test error (bar: mean, dots: seeds; cross: ``paper`` unless
+    NaN) on ``ax_err``, inactive units (bar: output view, dash: input view) on ``ax_sp``."""
+    bar = {
+        "color": colour(pts["activation"].iloc[0]),
+        "alpha": 0.35 if dae else 0.85,
+        "hatch": "//" if dae else None,
+        "edgecolor": "k",
+        "lw": 0.5,
+    }
+    err = 100 * pts["test_error"]
+    ax_err.bar(x, err.mean(), width, **bar)
+    ax_err.plot(np.full(len(err), x), err, "k.", ms=4)
+    ax_sp.bar(x, 100 * pts["frac_zero"].mean(), width, **bar)
+    inactive_in = 100 * (1 - pts["frac_active_input"].mean())
+    ax_sp.plot([x], [inactive_in], marker="_", color="k", ms=14, mew=2)
+    if np.isfinite(paper):
+        ax_err.plot([x], [paper], "kx", ms=9, mew=2)
+
+
+def _table1_legend() -> list:
+    return [
         Line2D([], [], color="k", marker="x", ls="", mew=2, label="Glorot et al. 2011 (MNIST)"),
         Line2D([], [], color="k", marker=".", ls="", label="one seed (bar: mean)"),
         Patch(facecolor="0.6", edgecolor="k", label="no pre-training"),
@@ -133,10 +150,6 @@ def glorot_table1(
         ),
         Patch(facecolor="0.3", alpha=0.15, label=f"{band_label(GLOROT_2011_SPARSITY)} (with L1)"),
     ]
-    fig.legend(handles=handles, loc="outside right center")
-    widths = f": MLP {nets['widths'].iloc[0]}" if "widths" in nets else ""
-    fig.suptitle(f"Glorot, Bordes & Bengio 2011, Table 1 set-up{widths}")
-    return fig
 
 
 @themed
@@ -171,21 +184,7 @@ def sparsity_vs_error(nets: pd.DataFrame, fit: pd.DataFrame, *, ax: Axes | None 
     ax.axvline(harmless, color="k", ls="--", lw=1, label=f"{harmless:g}% zeros: harmless (paper)")
     pos = (l1 > 0) & ~collapsed
     if pos.any():
-        sc = ax.scatter(
-            zero_pct[pos],
-            err_pct[pos],
-            c=l1[pos],
-            norm=LogNorm(l1[pos].min(), max(l1[pos].max(), l1[pos].min() * 1.01)),
-            cmap="viridis",
-            s=32,
-            edgecolor="k",
-            lw=0.4,
-            zorder=3,
-            label="with L1 penalty (colour)",
-        )
-        cbar = fig.colorbar(sc, ax=ax, label="L1 activation penalty (log scale)")
-        cbar.ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
-        cbar.ax.yaxis.set_major_formatter(lambda v, _: f"{v:g}")
+        _scatter_by_penalty(fig, ax, zero_pct[pos], err_pct[pos], l1[pos])
     none = (l1 == 0) & ~collapsed
     ax.scatter(
         zero_pct[none],
@@ -207,20 +206,7 @@ def sparsity_vs_error(nets: pd.DataFrame, fit: pd.DataFrame, *, ax: Axes | None 
             label="collapsed to chance (not fitted)",
         )
     if not fit.empty:
-        f = fit.iloc[0]
-        xs = np.linspace(zero_pct[~collapsed].min(), zero_pct[~collapsed].max(), 200) / 100
-        ys = f["level"] + f["slope"] * np.maximum(0, xs - f["breakpoint"])
-        ax.plot(100 * xs, 100 * ys, color="C3", lw=2, label="hinge fit")
-        if np.isfinite(f["ci_low"]):
-            ax.axvspan(
-                100 * f["ci_low"],
-                100 * f["ci_high"],
-                color="C3",
-                alpha=0.15,
-                lw=0,
-                label=f"breakpoint, {100 * f['ci_level']:.0f}% bootstrap CI",
-            )
-        ax.axvline(100 * f["breakpoint"], color="C3", lw=1)
+        _draw_hinge(ax, fit.iloc[0], zero_pct[~collapsed])
     ax.set_xlabel("hidden units at exactly 0 (%, mean over layers)")
     # log scale: a collapsed network at ~90% error must not flatten the 1-3% differences
     plain_log_axis(ax, "y", [1, 2, 5, 10, 20, 50, 100])
@@ -228,6 +214,45 @@ def sparsity_vs_error(nets: pd.DataFrame, fit: pd.DataFrame, *, ax: Axes | None 
     ax.set_title("Does sparsity hurt? Rectifier MLPs with an L1 activation penalty")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
     return fig
+
+
+def _scatter_by_penalty(
+    fig: FigureBase, ax: Axes, zero_pct: np.ndarray, err_pct: np.ndarray, l1: np.ndarray
+) -> None:
+    """Networks with an L1 penalty, coloured by it on a log scale, with its colour bar."""
+    sc = ax.scatter(
+        zero_pct,
+        err_pct,
+        c=l1,
+        # a single penalty value still needs a colour range
+        norm=LogNorm(l1.min(), max(l1.max(), l1.min() * 1.01)),
+        cmap="viridis",
+        s=32,
+        edgecolor="k",
+        lw=0.4,
+        zorder=3,
+        label="with L1 penalty (colour)",
+    )
+    cbar = fig.colorbar(sc, ax=ax, label="L1 activation penalty (log scale)")
+    cbar.ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    cbar.ax.yaxis.set_major_formatter(lambda v, _: f"{v:g}")
+
+
+def _draw_hinge(ax: Axes, fit: pd.Series, zero_pct: np.ndarray) -> None:
+    """The hinge fit over the range of ``zero_pct`` (%), its breakpoint and bootstrap CI."""
+    xs = np.linspace(zero_pct.min(), zero_pct.max(), 200) / 100
+    ys = fit["level"] + fit["slope"] * np.maximum(0, xs - fit["breakpoint"])
+    ax.plot(100 * xs, 100 * ys, color="C3", lw=2, label="hinge fit")
+    if np.isfinite(fit["ci_low"]):
+        ax.axvspan(
+            100 * fit["ci_low"],
+            100 * fit["ci_high"],
+            color="C3",
+            alpha=0.15,
+            lw=0,
+            label=f"breakpoint, {100 * fit['ci_level']:.0f}% bootstrap CI",
+        )
+    ax.axvline(100 * fit["breakpoint"], color="C3", lw=1)
 
 
 @themed
