@@ -13,8 +13,12 @@ when ``sem`` is given, else 1):
   With ``sem`` the variances are taken as known: AIC = RSS + 2k, BIC = RSS + k ln n (chi^2 form).
 - AICc = AIC + 2K(K+1)/(n-K-1) with K the number of counted parameters (k+1 or k).
 - RSS is floored at n (1e-10 max|r|)^2 so that exact (noiseless) fits give finite criteria.
-- Standard errors from the Jacobian at the optimum: cov = s^2 (J^T J)^-1 (pseudo-inverse), with
-  s^2 = RSS/(n-k), or s^2 = 1 when ``sem`` is given and ``absolute_sigma=True``.
+- Standard errors from the Jacobian at the optimum: cov = s^2 (J^T J)^-1 (pseudo-inverse of J
+  with its columns scaled to unit norm, so that they do not depend on the current unit), with
+  s^2 = RSS/(n-k), or s^2 = 1 when ``sem`` is given and ``absolute_sigma=True``
+  (:func:`neuroact.compare.lsq.standard_errors`).
+- Several starting points, tried in order until the best minimum has been found twice
+  (:mod:`neuroact.compare.lsq` gives the rule and why the threshold families need it).
 - Bootstrap intervals (``bootstrap=B``): residual bootstrap -- B refits to f(I) + resampled
   residuals, percentile intervals at ``ci_level``. With ``sem`` the standardised residuals
   ``w_i e_i`` are resampled and put back on each point's own scale (``/ w_j``), so a noisy point's
@@ -40,15 +44,14 @@ those units (see :meth:`Family.param_units`).
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import least_squares
 
 from neuroact.compare.curves import Family, get_family, resolve_families
+from neuroact.compare.lsq import solve, standard_errors
 from neuroact.compare.units import CURRENT_DENSITY_UNITS, CURRENT_UNITS, as_current, as_rate
 from neuroact.vocabulary import canonical
 
@@ -72,7 +75,9 @@ class FitResult:
     """The fit of one family to one f-I curve.
 
     ``params``/``stderr``/``ci`` map parameter names to values in the units of
-    ``param_units``; ``residuals`` and ``fitted`` are in the caller's point order.
+    ``param_units``; ``residuals`` and ``fitted`` are in the caller's point order. ``nfev``
+    counts the function evaluations over every start tried, ``n_starts`` the starts tried
+    (:func:`neuroact.compare.lsq.solve`).
     """
 
     family: str
@@ -97,6 +102,7 @@ class FitResult:
     loss: str = "linear"
     nfev: int = 0
     at_bounds: tuple[str, ...] = ()
+    n_starts: int = 0
 
     def predict(self, current, current_unit: str | None = None) -> np.ndarray:
         """Rate (Hz) of the fitted curve at ``current``.
@@ -218,55 +224,6 @@ def _criteria(rss: float, n: int, k: int, known_var: bool) -> tuple[float, float
     return aic, aicc, bic
 
 
-def _solve(fam, i, r, w, lo, hi, starts, loss, f_scale, max_nfev):
-    """Best least_squares solution over the starts (by robust cost); None if all failed."""
-
-    def resid(p):
-        return w * (fam.func(i, *p) - r)
-
-    jac = "2-point"
-    if fam.jac is not None:
-
-        def jac(p):
-            return w[:, None] * fam.jac(i, *p)
-
-    best, errors = None, []
-    span_lo = np.where(np.isfinite(lo), lo, -np.inf)
-    span_hi = np.where(np.isfinite(hi), hi, np.inf)
-    for p0 in starts:
-        p0 = np.asarray(p0, dtype=float)
-        if not np.all(np.isfinite(p0)):
-            continue
-        # keep the start strictly inside the bounds (least_squares requires it)
-        width = np.where(np.isfinite(span_hi - span_lo), span_hi - span_lo, np.abs(p0) + 1.0)
-        p0 = np.clip(p0, span_lo + 1e-6 * width, span_hi - 1e-6 * width)
-        scale = np.maximum(np.abs(p0), 1e-3 * np.where(np.isfinite(width), width, 1.0))
-        scale = np.where(scale > 0, scale, 1.0)
-        try:
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore")
-                sol = least_squares(
-                    resid,
-                    p0,
-                    jac=jac,
-                    bounds=(lo, hi),
-                    method="trf",
-                    loss=loss,
-                    f_scale=f_scale,
-                    x_scale=scale,
-                    max_nfev=max_nfev,
-                )
-        except (ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
-            errors.append(f"{type(exc).__name__}: {exc}")
-            continue
-        if not np.all(np.isfinite(sol.fun)):
-            errors.append("non-finite residuals at the solution")
-            continue
-        if best is None or sol.cost < best.cost:
-            best = sol
-    return best, errors
-
-
 def fit_curve(
     current,
     rate,
@@ -362,9 +319,10 @@ def fit_curve(
         starts = fam.starts(i_s, r_s)
     except (ValueError, ZeroDivisionError, FloatingPointError, np.linalg.LinAlgError) as exc:
         return _failed(fam, f"no initial guess: {exc}", i.size, current_unit, loss)
-    sol, errors = _solve(fam, i_s, r_s, w, lo, hi, starts, loss, f_scale, max_nfev)
+    solution = solve(fam.func, fam.jac, i_s, r_s, w, lo, hi, starts, loss, f_scale, max_nfev)
+    sol = solution.result
     if sol is None:
-        why = "; ".join(errors) if errors else "no valid starting point"
+        why = "; ".join(solution.errors) if solution.errors else "no valid starting point"
         return _failed(fam, f"optimiser failed: {why}", i.size, current_unit, loss)
 
     p = sol.x
@@ -379,19 +337,11 @@ def fit_curve(
     known_var = s is not None and absolute_sigma
     aic, aicc, bic = _criteria(rss, n, k, known_var)
 
-    # covariance from the Jacobian of the weighted residuals (curve_fit's recipe)
-    stderr = np.full(k, np.nan)
-    jac = sol.jac
-    if np.all(np.isfinite(jac)):
-        _, sv, vt = np.linalg.svd(jac, full_matrices=False)
-        thresh = np.finfo(float).eps * max(jac.shape) * (sv[0] if sv.size else 0.0)
-        keep = sv > thresh
-        if keep.sum() == k:
-            cov = (vt[keep].T / sv[keep] ** 2) @ vt[keep]
-            s2 = 1.0 if known_var else rss / max(n - k, 1)
-            stderr = np.sqrt(np.clip(np.diag(cov) * s2, 0, None))
+    s2 = 1.0 if known_var else rss / max(n - k, 1)
+    stderr = standard_errors(sol.jac, s2)
 
-    tol = 1e-6 * np.where(np.isfinite(hi - lo), hi - lo, np.abs(p) + 1.0)
+    # a parameter within 1e-6 of its range (or, unbounded on one side, of its scale) of a bound
+    tol = 1e-6 * np.where(np.isfinite(hi - lo), hi - lo, sol.x_scale)
     at_bounds = tuple(
         name
         for name, v, a, b, t in zip(fam.params, p, lo, hi, tol, strict=True)
@@ -454,7 +404,8 @@ def fit_curve(
         ci=ci,
         ci_level=ci_level if ci is not None else None,
         loss=loss,
-        nfev=int(sol.nfev),
+        nfev=solution.nfev,
+        n_starts=solution.n_starts,
         at_bounds=at_bounds,
     )
 
@@ -465,7 +416,7 @@ def _bootstrap(fam, i, fitted, res, w, lo, hi, p, loss, f_scale, max_nfev, b, le
     z = w * res  # standardised residuals: exchangeable across points when sem is known
     for _ in range(b):
         r_b = fitted + rng.choice(z, size=z.size, replace=True) / w
-        sol, _ = _solve(fam, i, r_b, w, lo, hi, [p], loss, f_scale, max_nfev)
+        sol = solve(fam.func, fam.jac, i, r_b, w, lo, hi, [p], loss, f_scale, max_nfev).result
         if sol is not None and sol.status > 0:
             draws.append(sol.x)
     if len(draws) < max(10, b // 2):
@@ -505,24 +456,34 @@ class FamilyComparison:
                     return r
         raise KeyError(family)
 
-    def to_frame(self) -> pd.DataFrame:
-        """One row per family in rank order: statistics, parameters, delta and weight.
+    def rows(self) -> list[dict]:
+        """One flat dict per family in rank order: ``family``, ``rank``, the fit's statistics and
+        parameters (:meth:`FitResult.to_dict`), ``criterion``, ``delta`` and ``weight``.
 
         ``delta`` is the criterion minus the best one; ``weight`` the Akaike weight
         exp(-delta/2) / sum exp(-delta/2) over successful fits (Burnham & Anderson 2002).
+        ``rank`` counts from 1 over successful fits and is NaN for failed ones.
         """
         ranked = self.ranked
-        rows = [r.to_dict() for r in ranked]
-        frame = pd.DataFrame(rows)
         crit = np.array([getattr(r, self.criterion) if r.success else np.nan for r in ranked])
         best = np.nanmin(crit) if np.isfinite(crit).any() else np.nan
         delta = crit - best
         rel = np.where(np.isfinite(delta), np.exp(-0.5 * np.nan_to_num(delta, nan=np.inf)), 0)
-        frame.insert(1, "rank", np.where(np.isfinite(crit), np.arange(1, len(ranked) + 1), np.nan))
-        frame["criterion"] = self.criterion
-        frame["delta"] = delta
-        frame["weight"] = rel / rel.sum() if rel.sum() > 0 else np.nan
-        return frame
+        weight = rel / rel.sum() if rel.sum() > 0 else np.full(len(ranked), np.nan)
+        rows = []
+        for k, (fit, c, d, wt) in enumerate(zip(ranked, crit, delta, weight, strict=True)):
+            row = fit.to_dict()
+            family = row.pop("family")
+            rank = float(k + 1) if np.isfinite(c) else math.nan
+            rows.append(
+                {"family": family, "rank": rank, **row}
+                | {"criterion": self.criterion, "delta": float(d), "weight": float(wt)}
+            )
+        return rows
+
+    def to_frame(self) -> pd.DataFrame:
+        """:meth:`rows` as a table: one row per family in rank order."""
+        return pd.DataFrame(self.rows())
 
 
 def fit_families(
