@@ -482,8 +482,11 @@ class FamilyComparison:
         return rows
 
     def to_frame(self) -> pd.DataFrame:
-        """:meth:`rows` as a table: one row per family in rank order."""
-        return pd.DataFrame(self.rows())
+        """:meth:`rows` as a table, one row per family in rank order: ``family``, ``rank``, the
+        statistics, every family's parameters, then ``criterion``, ``delta`` and ``weight``."""
+        frame = pd.DataFrame(self.rows())
+        last = ["criterion", "delta", "weight"]
+        return frame[[c for c in frame.columns if c not in last] + last]
 
 
 def fit_families(
