@@ -96,8 +96,9 @@ def check_workers(workers: Any, scheduler: Any = None) -> int:
 
     Parameters
     ----------
-    workers : a positive integer, or -1 for every core this process may use
-        (:func:`available_cores`).
+    workers : a positive integer; -1 for every core this process may use
+        (:func:`available_cores`); None for the main job's default, every core, or 1 when
+        a scheduler is given.
     scheduler : a Dask scheduler address or Client; only ``workers=1`` may go with it.
 
     Raises
@@ -111,6 +112,8 @@ def check_workers(workers: Any, scheduler: Any = None) -> int:
     --------
     run_jobs : the sweep runner that uses it.
     """
+    if workers is None:
+        workers = 1 if scheduler is not None else -1
     if isinstance(workers, bool) or not isinstance(workers, numbers.Integral):
         raise TypeError(
             f"workers must be a positive integer or -1 (all cores); got {workers!r} "

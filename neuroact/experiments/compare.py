@@ -381,7 +381,13 @@ def run(
             rate_col=config.measured_rate_col,
             current_unit=config.measured_current_unit,
         )
-        cells = fit_cells(curves, config.families, criterion=config.criterion, progress=progress)
+        cells = fit_cells(
+            curves,
+            config.families,
+            criterion=config.criterion,
+            progress=progress,
+            workers=workers if scheduler is None else 1,  # the same table on any number
+        )
         folder.write_table("measured_points", curves.data.assign(current_unit=curves.current_unit))
         folder.write_table("measured_fits", cells.table)
         folder.write_table("measured_winners", cells.winners())
