@@ -498,3 +498,20 @@ def test_weighted_bootstrap_matches_the_known_variance_standard_errors():
     for name in ("g", "theta"):
         lo, hi = res.ci[name]
         assert_allclose((hi - lo) / (2 * 1.96), res.stderr[name], rtol=0.3)
+
+
+def test_a_softplus_at_the_rectifier_limit_says_beta_is_poorly_determined():
+    # a rectifier sampled every 20 pA: any beta above a few per pA fits it equally well, so its
+    # standard error is finite (the Jacobian's columns are scaled) but far above its value
+    i = np.linspace(0.0, 600.0, 31)
+    r = relu(i, 0.05, 150.0) + np.random.default_rng(3).normal(0.0, 0.5, i.size)
+    res = fit_curve(i, r, "softplus", current_unit="pA", allow_negative_rates=True)
+    assert res.success
+    assert np.isfinite(res.stderr["beta"]) and res.stderr["beta"] > res.params["beta"]
+    assert "poorly determined (standard error above the value): beta" in res.message
+    # the gain and threshold stay well determined
+    assert res.stderr["g"] < 0.1 * res.params["g"] and res.stderr["theta"] < 20.0
+    # a clearly curved softplus keeps a determined beta and no such note
+    curved = softplus(i, 0.05, 150.0, 0.02) + np.random.default_rng(3).normal(0.0, 0.5, i.size)
+    res = fit_curve(i, curved, "softplus", current_unit="pA", allow_negative_rates=True)
+    assert res.success and "poorly determined" not in res.message

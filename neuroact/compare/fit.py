@@ -16,7 +16,8 @@ when ``sem`` is given, else 1):
 - Standard errors from the Jacobian at the optimum: cov = s^2 (J^T J)^-1 (pseudo-inverse of J
   with its columns scaled to unit norm, so that they do not depend on the current unit), with
   s^2 = RSS/(n-k), or s^2 = 1 when ``sem`` is given and ``absolute_sigma=True``
-  (:func:`neuroact.compare.lsq.standard_errors`).
+  (:func:`neuroact.compare.lsq.standard_errors`). A parameter of positive range whose standard
+  error exceeds its value is named in ``message`` as poorly determined.
 - Several starting points, tried in order until the best minimum has been found twice
   (:mod:`neuroact.compare.lsq` gives the rule and why the threshold families need it).
 - Bootstrap intervals (``bootstrap=B``): residual bootstrap -- B refits to f(I) + resampled
@@ -224,6 +225,20 @@ def _criteria(rss: float, n: int, k: int, known_var: bool) -> tuple[float, float
     return aic, aicc, bic
 
 
+def poorly_determined(
+    names: Sequence[str], values: np.ndarray, stderr: np.ndarray, lower: np.ndarray
+) -> list[str]:
+    """The parameters of positive range (lower bound >= 0) whose standard error exceeds their
+    value: the data hardly constrain them (a softplus whose beta has run to the rectifier
+    limit, a refractory time near 0). Parameters of either sign (thresholds) are not judged
+    by their relative error, which depends on where the current axis has its zero."""
+    return [
+        name
+        for name, v, se, a in zip(names, values, stderr, lower, strict=True)
+        if a >= 0 and np.isfinite(se) and se > abs(v)
+    ]
+
+
 def fit_curve(
     current,
     rate,
@@ -363,6 +378,9 @@ def fit_curve(
         notes.append(f"parameters at a bound: {', '.join(at_bounds)}")
     if not np.all(np.isfinite(stderr)):
         notes.append("standard errors undefined (parameters not identifiable from these data)")
+    loose = poorly_determined(fam.params, p, stderr, lo)
+    if loose:
+        notes.append(f"poorly determined (standard error above the value): {', '.join(loose)}")
 
     ci = None
     if bootstrap and success:
