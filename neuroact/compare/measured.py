@@ -382,16 +382,25 @@ def fit_cell(
     families: Sequence[Family],
     criterion: str,
     fit_kwargs: dict,
-) -> pd.DataFrame:
+) -> list[dict]:
     """The rows of one cell in :attr:`CellFits.table`: every family fitted and ranked.
 
     One call of :func:`fit_cells`'s loop, a module-level function so that worker processes
     can run it; ``fit_kwargs`` go to :func:`neuroact.compare.fit.fit_families`.
     """
     comparison = fit_families(current, rate, families, sem, criterion=criterion, **fit_kwargs)
-    frame = comparison.to_frame()
-    frame.insert(0, "cell_id", cell)
-    return frame
+    return [{"cell_id": cell} | row for row in comparison.rows()]
+
+
+def _table(per_cell: list[list[dict]]) -> pd.DataFrame:
+    """One table from the cells' rows, columns as in ``FamilyComparison.to_frame``: the
+    statistics, every family's parameters, then ``criterion``, ``delta`` and ``weight``."""
+    last = dict.fromkeys(("criterion", "delta", "weight"))
+    columns: dict[str, None] = {}
+    for rows in per_cell:
+        columns |= {key: None for row in rows for key in row if key not in last} | last
+    rows = [row for cell_rows in per_cell for row in cell_rows]
+    return pd.DataFrame(rows, columns=list(columns)) if rows else pd.DataFrame()
 
 
 def fit_cells(
@@ -451,5 +460,4 @@ def fit_cells(
         current, rate = d["current"].to_numpy(float), d["rate_Hz"].to_numpy(float)
         calls.append((cell, current, rate, sem, fams, criterion, kwargs))
     per_cell = map_ordered(fit_cell, calls, workers, progress, desc="fitting cells")
-    table = pd.concat(per_cell, ignore_index=True) if per_cell else pd.DataFrame()
-    return CellFits(table, criterion, tuple(f.name for f in fams))
+    return CellFits(_table(per_cell), criterion, tuple(f.name for f in fams))
