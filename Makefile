@@ -34,11 +34,16 @@ full: install
 data: install
 	$(BIN)/neuroact data fetch
 
-# Redraw the full run's figures from its tables and refresh the committed reference copies.
+# Redraw the full run's figures from its tables and refresh the committed copies: the figures in
+# figures/, the tables small enough to commit (under 240 kB) in results/full/, then the claims and
+# the report (report.md, report.html) of results/full/ from those tables and figures.
 figures: install
 	$(BIN)/neuroact figures runs/full
 	cd runs/full && find . -name '*.png' -not -path '*/jobs/*' -exec cp --parents {} ../../figures/ \;
-	cp runs/full/report.md runs/full/claims.csv runs/full/timings.json figures/
+	cd runs/full && find . \( -name '*.csv' -o -name '*.json' \) -not -path '*/jobs/*' -size -240k \
+		-exec cp --parents {} ../../results/full/ \;
+	$(BIN)/python -c 'from neuroact.report import write_report; \
+		write_report("results/full", "full", figures="figures")'
 
 lint: install
 	$(BIN)/ruff check .

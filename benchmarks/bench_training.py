@@ -10,11 +10,13 @@ Measures, in one process:
    fraction of the GEMM peak, counting ``3 x 2 x (784*1000 + 2*1000*1000 + 1000*10)`` FLOP per
    example (forward, and a backward of twice the forward). With ``--quick`` or when an epoch
    would be long, a fixed number of examples is timed and scaled to the epoch (stated).
-3. Probe overhead, robust to a changing load: the training step of ``neuroact.ann.train`` timed
-   in chunks of 20 steps alternating probes on / off (median per step of each), plus the
-   probes' end-of-epoch pass (2,000 validation images through the sparsity measures) and the
-   validation/test evaluation both modes do; the epoch ratio is
-   ``(steps * step_on + eval + pass) / (steps * step_off + eval)``. ``--whole`` adds the
+3. Probe overhead, robust to a changing load: a training step timed in chunks of 20 steps
+   alternating probes on / off (median per step of each; "off" is the bare loop), plus the
+   probes' end-of-epoch pass (2,000 validation images through the sparsity measures, streamed
+   on the model's device) and the validation/test evaluation both modes do; the epoch ratio is
+   ``(steps * step_on + eval + pass) / (steps * step_off + eval)``. Two models: the MLP above
+   (``neuroact.ann.train``'s step) and a user's own CNN written as a plain ``nn.Sequential``
+   (conv-ReLU-pool x 2, fc-ReLU, fc), probed through the generic hooks. ``--whole`` adds the
    direct comparison of whole ``train`` epochs (probes on vs off), which is noisy when the
    machine is shared.
 
@@ -33,8 +35,9 @@ import time
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 
-from neuroact.ann.models import MLP
+from neuroact.ann.models import MLP, Network
 from neuroact.ann.probes import Probes
 from neuroact.ann.train import TrainConfig, evaluate, load_data, train
 
@@ -71,9 +74,31 @@ def bare_epoch(x: torch.Tensor, y: torch.Tensor, batch: int, examples: int) -> f
     return time.perf_counter() - t
 
 
+def user_cnn() -> nn.Module:
+    """A CNN as a user writes it: no neuroact class, activations as nn.ReLU modules."""
+    torch.manual_seed(0)
+    return nn.Sequential(
+        nn.Unflatten(1, (1, 28, 28)),
+        nn.Conv2d(1, 16, 5),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 5),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(32 * 4 * 4, 128),
+        nn.ReLU(),
+        nn.Linear(128, 10),
+    )
+
+
+MODELS = {"mlp": lambda: MLP(784, WIDTHS, 10, "relu", seed=0), "cnn": user_cnn}
+
+
 def _step(model, opt, xb, yb, probes=None):
-    """The body of neuroact.ann.train's loop (forward with hidden activations, backward, step)."""
-    logits, _ = model(xb, return_hidden=True)
+    """The body of a training loop (neuroact.ann.train's for a Network: forward with hidden
+    activations, backward, step)."""
+    logits = model(xb, return_hidden=True)[0] if isinstance(model, Network) else model(xb)
     loss = F.cross_entropy(logits, yb)
     opt.zero_grad(set_to_none=True)
     loss.backward()
@@ -82,10 +107,10 @@ def _step(model, opt, xb, yb, probes=None):
     opt.step()
 
 
-def probe_overhead(data, batch: int, chunks: int, chunk_steps: int = 20) -> dict:
+def probe_overhead(data, batch: int, chunks: int, kind: str = "mlp", chunk_steps: int = 20) -> dict:
     """Per-step cost of the probes, from chunks of steps alternating probes on and off (robust
     to load changes), plus the end-of-epoch probe pass, combined into a whole-epoch ratio."""
-    model = MLP(784, WIDTHS, 10, "relu", seed=0)
+    model = MODELS[kind]()
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     probes = Probes(model, data.val_x[:2000])
     n = data.train_x.shape[0]
@@ -117,6 +142,7 @@ def probe_overhead(data, batch: int, chunks: int, chunk_steps: int = 20) -> dict
     epoch_off = steps * step_off + eval_s
     epoch_on = steps * step_on + eval_s + statistics.median(pass_s)
     return {
+        "model": kind,
         "batch": batch,
         "chunks_per_mode": chunks,
         "steps_per_chunk": chunk_steps,
@@ -177,6 +203,9 @@ def main() -> None:
     p.add_argument("--out", default=None, help="write the results as JSON here")
     p.add_argument("--skip-bare", action="store_true", help="only the probe overhead")
     p.add_argument("--whole", action="store_true", help="also whole train() epochs on vs off")
+    p.add_argument(
+        "--models", nargs="+", choices=sorted(MODELS), default=sorted(MODELS), help="probed models"
+    )
     args = p.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -210,7 +239,9 @@ def main() -> None:
         )
         print(json.dumps(result["bare"][-1]), flush=True)
     chunks = 3 if args.quick else 10
-    result["probe_overhead"] = [probe_overhead(data, b, chunks) for b in (100, 10)]
+    result["probe_overhead"] = [
+        probe_overhead(data, b, chunks, kind) for kind in args.models for b in (100, 10)
+    ]
     for row in result["probe_overhead"]:
         print(json.dumps(row), flush=True)
     if args.whole:

@@ -1,9 +1,12 @@
 """The ``neuroact fit`` command: fit activation-function families to measured f-I curves.
 
 It reads a lab's table (one row per current step: a cell id, the current, and a rate or a
-spike count with the step duration) with :func:`neuroact.compare.measured.read_fi_table`, fits
-every family to every cell with :func:`~neuroact.compare.measured.fit_cells` and writes into
-the output folder (the command's help, :data:`EPILOG`, lists every column):
+spike count with the step duration) with :func:`neuroact.compare.measured.read_fi_table`, or
+raw current-clamp recordings (NWB files and folders of them, or with ``--traces`` CSV tables of
+time, voltage and current), which :mod:`neuroact.recordings` turns into that table first: one
+row per sweep, its step found in the stimulus and its spikes detected (``fi_sweeps.csv``). It
+fits every family to every cell with :func:`~neuroact.compare.measured.fit_cells` and writes
+into the output folder (the command's help, :data:`EPILOG`, lists every column):
 
 - ``fits.csv``: the fitted parameters, tidy, one row per cell x family x parameter
   (:meth:`~neuroact.compare.measured.CellFits.parameters`): ``value`` with its ``unit`` (in the
@@ -12,7 +15,9 @@ the output folder (the command's help, :data:`EPILOG`, lists every column):
 - ``winners.csv``, ``summary.csv``, ``points.csv``;
 - ``fits.png``, which family describes the cells best (wins, 1 - R^2 and the criterion's
   distance to the best family, one dot per cell), and with ``--cell-panels`` ``cells.png``,
-  one panel per cell with its points and fitted curves.
+  one panel per cell with its points and fitted curves;
+- ``fi_sweeps.csv`` for recordings: the f-I table of the sweeps
+  (:data:`neuroact.recordings.fi.FI_COLUMNS`).
 
 ``--workers N`` fits N cells at a time in separate processes (-1: every core); the tables
 are identical to a serial run's.
@@ -28,21 +33,45 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-__all__ = ["add_parser", "main", "EPILOG"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["add_parser", "input_kind", "main", "recordings_table", "EPILOG"]
+
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"  # the first 8 bytes of every HDF5 (and NWB 2) file
+# options that only make sense for one kind of input, by kind
+_TRACE_OPTIONS = ("time_col", "voltage_col", "stimulus_col", "sweep_col", "cell")
+_TABLE_OPTIONS = ("count_col", "duration_col", "duration")
 
 DESCRIPTION = """\
 Fit activation-function families (relu, softplus, sigmoid, power law, LIF rate) to measured
 f-I curves, one fit per cell and family, and rank the families of each cell by AIC, AICc or
 BIC.
 
-The table is a CSV file with one row per current step: a cell id, the step current and
-either the firing rate (--rate-col) or a spike count (--count-col) with the step duration
-(--duration-col, or one --duration for every row).
+The input is one of:
+- an f-I table: a CSV file with one row per current step: a cell id, the step current and
+  either the firing rate (--rate-col) or a spike count (--count-col) with the step duration
+  (--duration-col, or one --duration for every row);
+- current-clamp recordings in NWB files (DANDI, Allen Cell Types), or folders of them: each
+  file is a cell, each CurrentClampSeries with its CurrentClampStimulusSeries a sweep;
+- with --traces, CSV tables of voltage traces: time, voltage and injected current per row
+  (--time-col, --voltage-col, --stimulus-col, with their units), one file per sweep or a
+  --sweep-col.
+Recordings become an f-I table first (fi_sweeps.csv): the step found in each sweep's
+stimulus, spikes detected (--detector, --threshold), rate = spikes in the step / its
+duration; the fits then use total_current_pA (holding + step) and rate_Hz unless
+--current-col / --rate-col name other columns of that table.
 
-Example:
+Examples:
   neuroact fit steps.csv --cell-col cell --current-col I_pA --rate-col rate_Hz --out fits/
+  neuroact fit cell1.nwb cell2.nwb --out fits/
+  neuroact fit recordings/ --stimulus "*LongSquare*" --out fits/
+  neuroact fit sweeps.csv --traces --time-col t --voltage-col v --stimulus-col i \\
+      --sweep-col sweep --time-unit ms --out fits/
 """
 
 EPILOG = """\
@@ -62,6 +91,11 @@ Files written into OUT (each path is printed):
                 unexplained variance 1 - R^2 and its distance to the best family in the
                 criterion (unless --no-figure).
   cells.png     with --cell-panels: one panel per cell, its points and fitted curves.
+  fi_sweeps.csv for recordings: one row per sweep: cell_id, sweep, protocol,
+                step_current_pA, holding_current_pA, total_current_pA, spike_count,
+                rate_Hz (spikes in the step / its duration), isi_rate_Hz (1 / mean
+                interval), first_isi_rate_Hz, spikes_before_step, step_start_ms, step_ms,
+                detector, threshold_mV, source.
 
 Families: relu = g max(0, I - theta); softplus = (g/beta) ln(1 + exp(beta (I - theta)));
 sigmoid = r_max / (1 + exp(-(I - theta)/s)); power_law = k max(0, I - theta)^n;
@@ -93,16 +127,34 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("table", type=Path, help="CSV file (UTF-8), one row per current step")
-    p.add_argument("--cell-col", required=True, help="column of the cell id")
-    p.add_argument("--current-col", required=True, help="column of the step current")
+    p.add_argument(
+        "inputs",
+        type=Path,
+        nargs="+",
+        metavar="INPUT",
+        help="an f-I table (CSV, one row per current step); or NWB files and folders of them; "
+        "or, with --traces, CSV tables of voltage traces",
+    )
+    p.add_argument(
+        "--cell-col",
+        help="column of the cell id (required for an f-I table; in a trace table optional, "
+        "default: the file name)",
+    )
+    p.add_argument(
+        "--current-col",
+        help="column of the step current (required for an f-I table; for recordings a column "
+        "of fi_sweeps.csv, default: total_current_pA)",
+    )
     p.add_argument(
         "--current-unit",
-        default="pA",
-        help="unit of the current column: fA, pA, nA, uA, mA or A (default: %(default)s)",
+        help="unit of the current column: fA, pA, nA, uA, mA or A (default: pA)",
     )
-    rate = p.add_mutually_exclusive_group(required=True)
-    rate.add_argument("--rate-col", help="column of the firing rate")
+    rate = p.add_mutually_exclusive_group()
+    rate.add_argument(
+        "--rate-col",
+        help="column of the firing rate (an f-I table needs it or --count-col; for recordings "
+        "a column of fi_sweeps.csv, default: rate_Hz)",
+    )
     rate.add_argument("--count-col", help="column of the spike count (needs a duration)")
     p.add_argument(
         "--rate-unit", default="Hz", help="unit of the rate column: Hz, 1/s or kHz (default: Hz)"
@@ -171,6 +223,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         metavar="N",
         help="cells fitted at a time, in separate processes; -1: every core (default: 1)",
     )
+    _add_recording_options(p)
     p.add_argument("--out", type=Path, required=True, help="output folder (created if needed)")
     figures = p.add_mutually_exclusive_group()
     figures.add_argument("--no-figure", action="store_true", help="draw no figure")
@@ -181,6 +234,72 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     p.set_defaults(func=main)
     return p
+
+
+def _add_recording_options(p: argparse.ArgumentParser) -> None:
+    """Options for recordings (NWB files, trace tables): spike detection and the trace table."""
+    rec = p.add_argument_group("recordings (NWB files, or trace tables with --traces)")
+    rec.add_argument(
+        "--detector",
+        default="threshold",
+        choices=["threshold", "efel"],
+        help="spike detector: upward crossings of --threshold with a --refractory window, or "
+        "eFEL's peak_time (default: %(default)s)",
+    )
+    rec.add_argument(
+        "--threshold", type=float, default=-20.0, help="spike threshold in mV (default: -20)"
+    )
+    rec.add_argument(
+        "--refractory",
+        type=float,
+        default=2.0,
+        help="ms after a spike in which another crossing is not counted (default: 2)",
+    )
+    rec.add_argument(
+        "--step-window",
+        type=float,
+        nargs=2,
+        metavar=("ON", "OFF"),
+        help="the step's window in ms, the same for every sweep, instead of finding the step "
+        "in each stimulus (default: found)",
+    )
+    rec.add_argument(
+        "--stimulus",
+        metavar="PATTERN",
+        help="NWB: only sweeps whose stimulus_description matches this shell pattern, e.g. "
+        "'*LongSquare*' (default: every sweep)",
+    )
+    rec.add_argument(
+        "--skip-bad-sweeps",
+        action="store_true",
+        help="leave out sweeps without a current step, with a warning (default: stop with an "
+        "error)",
+    )
+    rec.add_argument(
+        "--traces",
+        action="store_true",
+        help="the INPUT files are CSV tables of voltage traces, one sample per row",
+    )
+    rec.add_argument("--time-col", help="trace table: column of the sample time")
+    rec.add_argument("--voltage-col", help="trace table: column of the membrane voltage")
+    rec.add_argument("--stimulus-col", help="trace table: column of the injected current")
+    rec.add_argument(
+        "--sweep-col", help="trace table: column of the sweep (default: one sweep per file)"
+    )
+    rec.add_argument(
+        "--cell", help="trace table: the cell of every sweep (default: --cell-col, or the file)"
+    )
+    rec.add_argument(
+        "--time-unit", default="s", help="trace table: s, ms or us (default: %(default)s)"
+    )
+    rec.add_argument(
+        "--voltage-unit", default="mV", help="trace table: V, mV or uV (default: %(default)s)"
+    )
+    rec.add_argument(
+        "--stimulus-unit",
+        default="pA",
+        help="trace table: fA, pA, nA, uA, mA or A (default: %(default)s)",
+    )
 
 
 def main(args: argparse.Namespace) -> int:
@@ -223,6 +342,110 @@ def _draw(curves, fits, summary, out: Path, criterion: str, cell_panels: bool) -
     return written
 
 
+def _is_nwb(path: Path) -> bool:
+    """A folder, a ``.nwb`` file, or a file that starts with HDF5's signature."""
+    if path.is_dir() or path.suffix.lower() == ".nwb":
+        return True
+    try:
+        with path.open("rb") as fh:
+            return fh.read(len(HDF5_SIGNATURE)) == HDF5_SIGNATURE
+    except OSError:
+        return False
+
+
+def _option(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def input_kind(args: argparse.Namespace) -> str:
+    """``"table"``, ``"nwb"`` or ``"traces"``: what the INPUT paths are; refuses options that
+    belong to another kind, before anything is read."""
+    if args.traces:
+        kind = "traces"
+    else:
+        nwb = [_is_nwb(Path(p)) for p in args.inputs]
+        if any(nwb) and not all(nwb):
+            raise ValueError(
+                f"INPUT mixes NWB recordings and other files; got {[str(p) for p in args.inputs]}"
+            )
+        kind = "nwb" if all(nwb) else "table"
+    if kind != "traces":
+        for name in _TRACE_OPTIONS:
+            if getattr(args, name) is not None:
+                raise ValueError(f"{_option(name)} applies to trace tables: add --traces")
+    else:
+        for name in ("time_col", "voltage_col", "stimulus_col"):
+            if getattr(args, name) is None:
+                raise ValueError(f"--traces needs {_option(name)}")
+    if kind == "table":
+        if len(args.inputs) > 1:
+            raise ValueError(
+                f"give one f-I table (or NWB files, or trace tables with --traces); got "
+                f"{len(args.inputs)} files"
+            )
+        for name in ("cell_col", "current_col"):
+            if getattr(args, name) is None:
+                raise ValueError(
+                    f"an f-I table needs {_option(name)} (the column of the {name[:-4]})"
+                )
+        if args.rate_col is None and args.count_col is None:
+            raise ValueError("an f-I table needs --rate-col, or --count-col with a duration")
+    else:
+        for name in _TABLE_OPTIONS:
+            if getattr(args, name) is not None:
+                raise ValueError(
+                    f"{_option(name)} applies to an f-I table; recordings give rate_Hz "
+                    "(choose another rate of fi_sweeps.csv with --rate-col)"
+                )
+        if args.current_unit not in (None, "pA"):
+            raise ValueError(
+                f"--current-unit must be pA for recordings (fi_sweeps.csv is in pA); got "
+                f"{args.current_unit!r}"
+            )
+    if kind != "nwb" and args.stimulus is not None:
+        raise ValueError("--stimulus applies to NWB files (their stimulus_description)")
+    return kind
+
+
+def recordings_table(args: argparse.Namespace, kind: str) -> pd.DataFrame:
+    """The f-I table (one row per sweep) of the NWB files or trace tables named by ``args``."""
+    from neuroact.recordings import fi_table, iter_nwb, read_traces
+    from neuroact.recordings.fi import check_window
+    from neuroact.recordings.spikes import check_detection
+
+    check_detection(args.detector, args.threshold, args.refractory)
+    window = args.step_window and tuple(v / 1e3 for v in args.step_window)  # ms -> s
+    check_window(window)
+    if kind == "nwb":
+        sweeps = iter_nwb(args.inputs, stimulus=args.stimulus)
+    else:
+        sweeps = read_traces(
+            args.inputs,
+            time_col=args.time_col,
+            voltage_col=args.voltage_col,
+            current_col=args.stimulus_col,
+            sweep_col=args.sweep_col,
+            cell_col=args.cell_col,
+            cell=args.cell,
+            time_unit=args.time_unit,
+            voltage_unit=args.voltage_unit,
+            current_unit=args.stimulus_unit,
+        )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        table = fi_table(
+            sweeps,
+            detector=args.detector,
+            threshold_mV=args.threshold,
+            refractory_ms=args.refractory,
+            window=window,
+            errors="skip" if args.skip_bad_sweeps else "raise",
+        )
+    for w in caught:  # a skipped sweep: one line each, not Python's two-line warning format
+        print(f"neuroact fit: {w.message}", file=sys.stderr)
+    return table
+
+
 def _main(args: argparse.Namespace) -> int:
     # heavy (scipy, pandas, matplotlib): imported when the command runs, not for `--help`
     from neuroact.compare.curves import resolve_families
@@ -233,21 +456,36 @@ def _main(args: argparse.Namespace) -> int:
     check_out(out)
     families = args.families
     resolve_families(families)  # unknown names fail before any reading; aliases are accepted
-    curves = read_fi_table(
-        args.table,
-        cell_col=args.cell_col,
-        current_col=args.current_col,
-        rate_col=args.rate_col,
-        count_col=args.count_col,
-        duration_col=args.duration_col,
-        duration=args.duration,
-        duration_unit=args.duration_unit,
-        current_unit=args.current_unit,
-        rate_unit=args.rate_unit,
-        repeats=args.repeats,
-        query=args.query,
-        allow_negative_rates=args.allow_negative_rates,
-    )
+    kind = input_kind(args)
+    sweeps = None
+    if kind == "table":
+        curves = read_fi_table(
+            args.inputs[0],
+            cell_col=args.cell_col,
+            current_col=args.current_col,
+            rate_col=args.rate_col,
+            count_col=args.count_col,
+            duration_col=args.duration_col,
+            duration=args.duration,
+            duration_unit=args.duration_unit,
+            current_unit=args.current_unit or "pA",
+            rate_unit=args.rate_unit,
+            repeats=args.repeats,
+            query=args.query,
+            allow_negative_rates=args.allow_negative_rates,
+        )
+    else:
+        sweeps = recordings_table(args, kind)
+        curves = read_fi_table(
+            sweeps,
+            cell_col="cell_id",
+            current_col=args.current_col or "total_current_pA",
+            rate_col=args.rate_col or "rate_Hz",
+            current_unit="pA",
+            repeats=args.repeats,
+            query=args.query,
+            allow_negative_rates=args.allow_negative_rates,
+        )
     fits = fit_cells(
         curves,
         families,
@@ -265,6 +503,8 @@ def _main(args: argparse.Namespace) -> int:
         "summary.csv": summary,
         "points.csv": curves.data,
     }
+    if sweeps is not None:
+        tables["fi_sweeps.csv"] = sweeps
     out.mkdir(parents=True, exist_ok=True)
     written = [write_csv(out / name, table) for name, table in tables.items()]
     if not args.no_figure and len(fits.table):

@@ -117,8 +117,9 @@ def run_all(
 
 def redraw(run_dir: str | os.PathLike) -> list[Path]:
     """Redraw every figure under ``run_dir`` (a main-job folder or one experiment's folder);
-    in a main-job folder, also rewrite ``claims.csv`` and ``report.md`` from its tables (the
-    report's path comes last in the returned list)."""
+    in a main-job folder, also rewrite ``claims.csv``, the claims figure, ``report.md`` and
+    ``report.html`` from its tables (the Markdown report's path comes last in the returned
+    list)."""
     root = Path(run_dir)
     if not root.is_dir():
         raise FileNotFoundError(f"run_dir {str(root)!r} is not a folder")

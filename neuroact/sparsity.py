@@ -31,24 +31,58 @@ dead fraction
 Treves-Rolls and Hoyer are undefined for an all-zero vector (0/0). Such vectors (a silent time
 window, a dead unit) are left out of the population and lifetime averages; ``summarize`` reports
 how many were left out. If every vector is all-zero the average is ``nan``.
+
+Inputs
+------
+Anything numpy reads as a 2-D numeric array, and PyTorch tensors as they come out of a network:
+on any device, with or without ``requires_grad``, of any float (or integer) dtype. A tensor is
+detached and copied to the host as float64, so a tensor and ``tensor.double().numpy()`` give
+the same numbers. This module never imports torch: a numpy user does not load it.
+
+See Also
+--------
+neuroact.ann.probes : these measures on a PyTorch model's layers, batch by batch.
+neuroact.bio.activity : these measures on spike counts of a simulated population.
 """
 
 from __future__ import annotations
 
+import sys
 from dataclasses import asdict, dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:  # annotations only: importing this module never loads torch
+    import torch
+    from numpy.typing import ArrayLike
+
+    Activity = ArrayLike | torch.Tensor
 
 Measure = Literal["treves_rolls", "hoyer"]
 _MEASURES = ("treves_rolls", "hoyer")
 
 
+def as_array(x: Activity, name: str = "x") -> ArrayLike:
+    """``x`` itself, or a PyTorch tensor as a float64 numpy array on the host.
+
+    The tensor is detached (``requires_grad`` is allowed) and copied from its device; float16 and
+    bfloat16 values are exact in float64. torch is looked up in ``sys.modules`` instead of being
+    imported: a tensor can only exist once torch is loaded, and numpy users never load it.
+    """
+    torch = sys.modules.get("torch")
+    if torch is None or not isinstance(x, torch.Tensor):
+        return x
+    if x.is_complex():
+        raise TypeError(f"{name} must be a real-valued tensor; got dtype {x.dtype}")
+    return x.detach().to(device="cpu", dtype=torch.float64).numpy()
+
+
 def _as_activity(x: object, *, name: str = "x", nonnegative: bool = True) -> np.ndarray:
     """Validate an activity array of shape (samples, units) and return it as float64."""
     try:
-        arr = np.asarray(x, dtype=float)
+        arr = np.asarray(as_array(x, name), dtype=float)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} must be a numeric array of shape (samples, units); {exc}") from exc
     if arr.ndim != 2:
@@ -90,12 +124,12 @@ def _check_threshold(threshold: float) -> float:
     return threshold
 
 
-def treves_rolls(x: np.ndarray, axis: int = 1) -> np.ndarray:
+def treves_rolls(x: Activity, axis: int = 1) -> np.ndarray:
     """Treves-Rolls activity ratio ``a = (mean x)^2 / mean(x^2)`` along ``axis``.
 
     Parameters
     ----------
-    x : array (samples, units), non-negative
+    x : array or tensor (samples, units), non-negative
     axis : 1 for across units (one value per sample), 0 for across samples (one per unit).
 
     Returns
@@ -109,7 +143,7 @@ def treves_rolls(x: np.ndarray, axis: int = 1) -> np.ndarray:
         return np.where(m2 > 0, m1**2 / np.where(m2 > 0, m2, 1.0), np.nan)
 
 
-def normalised_sparseness(x: np.ndarray, axis: int = 1) -> np.ndarray:
+def normalised_sparseness(x: Activity, axis: int = 1) -> np.ndarray:
     """Normalised sparseness ``S = (1 - a) / (1 - 1/N)`` along ``axis`` (0 dense, 1 one-hot).
 
     ``N`` is the length along ``axis``; it must be at least 2.
@@ -121,7 +155,7 @@ def normalised_sparseness(x: np.ndarray, axis: int = 1) -> np.ndarray:
     return (1.0 - treves_rolls(x, axis)) / (1.0 - 1.0 / n)
 
 
-def hoyer(x: np.ndarray, axis: int = 1) -> np.ndarray:
+def hoyer(x: Activity, axis: int = 1) -> np.ndarray:
     """Hoyer sparseness ``(sqrt(N) - L1/L2) / (sqrt(N) - 1)`` along ``axis``, on ``|x|``.
 
     Signed input is allowed (the measure uses absolute values). ``nan`` for all-zero vectors.
@@ -146,7 +180,7 @@ def _nanmean(v: np.ndarray) -> float:
     return float(np.nanmean(v)) if np.any(np.isfinite(v)) else float("nan")
 
 
-def population_sparseness(x: np.ndarray, measure: Measure = "treves_rolls") -> float:
+def population_sparseness(x: Activity, measure: Measure = "treves_rolls") -> float:
     """Sparseness across units for each sample, averaged over samples (all-zero samples skipped).
 
     ``measure="treves_rolls"`` uses the normalised sparseness ``S``; ``"hoyer"`` Hoyer's measure.
@@ -154,18 +188,18 @@ def population_sparseness(x: np.ndarray, measure: Measure = "treves_rolls") -> f
     return _nanmean(_sparseness(x, 1, measure))
 
 
-def lifetime_sparseness(x: np.ndarray, measure: Measure = "treves_rolls") -> float:
+def lifetime_sparseness(x: Activity, measure: Measure = "treves_rolls") -> float:
     """Sparseness across samples for each unit, averaged over units (silent units skipped)."""
     return _nanmean(_sparseness(x, 0, measure))
 
 
-def active_per_sample(x: np.ndarray, threshold: float = 0.0) -> np.ndarray:
+def active_per_sample(x: Activity, threshold: float = 0.0) -> np.ndarray:
     """Fraction of units with activity ``> threshold`` in each sample (1-D, length samples)."""
     x = _as_activity(x, nonnegative=False)
     return (x > _check_threshold(threshold)).mean(axis=1)
 
 
-def fraction_active(x: np.ndarray, threshold: float = 0.0) -> float:
+def fraction_active(x: Activity, threshold: float = 0.0) -> float:
     """Share of units with activity ``> threshold``, per sample, averaged over samples.
 
     For spike counts per window, ``threshold=0`` means "fired at least once in the window". For
@@ -174,7 +208,7 @@ def fraction_active(x: np.ndarray, threshold: float = 0.0) -> float:
     return float(active_per_sample(x, threshold).mean())
 
 
-def fraction_zero(x: np.ndarray, eps: float = 0.0, percentile: float = 99.0) -> float:
+def fraction_zero(x: Activity, eps: float = 0.0, percentile: float = 99.0) -> float:
     """Share of entries with ``|x| <= eps * P(|x|)``, ``P`` the ``percentile`` of ``|x|``.
 
     ``eps=0`` counts exact zeros. For smooth units (softplus, sigmoid, tanh) choose a small
@@ -190,7 +224,7 @@ def fraction_zero(x: np.ndarray, eps: float = 0.0, percentile: float = 99.0) -> 
     return float((x <= cut).mean())
 
 
-def dead_fraction(x: np.ndarray, threshold: float = 0.0) -> float:
+def dead_fraction(x: Activity, threshold: float = 0.0) -> float:
     """Share of units never active (activity ``<= threshold`` on every sample)."""
     x = _as_activity(x, nonnegative=False)
     return float((~(x > _check_threshold(threshold)).any(axis=0)).mean())
@@ -219,7 +253,7 @@ class SparsityResult:
         return pd.DataFrame([self.to_dict()])
 
 
-def summarize(x: np.ndarray, threshold: float = 0.0) -> SparsityResult:
+def summarize(x: Activity, threshold: float = 0.0) -> SparsityResult:
     """Every measure of this module on one non-negative ``(samples, units)`` array."""
     x = _as_activity(x)
     zero_rows = int((~x.any(axis=1)).sum())

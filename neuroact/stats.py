@@ -247,7 +247,10 @@ def welch_difference_from_stats(
     if v1 + v2 == 0:
         return Estimate(**base, reason="no spread on either side (sd = 0)")
     se = math.sqrt(v1 + v2)
-    df = (v1 + v2) ** 2 / (v1**2 / (c1 - 1) + v2**2 / (c2 - 1))
+    # the same df written in each side's share of the variance: free of the squares of tiny
+    # variances, which underflow to 0 (a 0/0 for sd ~ 1e-119)
+    w1, w2 = v1 / (v1 + v2), v2 / (v1 + v2)
+    df = 1.0 / (w1**2 / (c1 - 1) + w2**2 / (c2 - 1))
     low, high = stats.t.interval(level, df, loc=mean1 - mean2, scale=se)
     p = stats.ttest_ind_from_stats(mean1, sd1, c1, mean2, sd2, c2, equal_var=False).pvalue
     return Estimate(**base, low=float(low), high=float(high), se=se, df=df, p_value=float(p))

@@ -8,7 +8,9 @@ import hashlib
 
 import numpy as np
 import pytest
+import torch
 from numpy.testing import assert_array_equal
+from torch.utils.data import DataLoader
 
 from neuroact import paths
 from neuroact.ann import data
@@ -196,3 +198,79 @@ def test_embedded_subset_is_stratified_and_regenerates_identically(mnist_dir, tm
     fresh = np.load(data.make_subset(mnist_dir, tmp_path / "subset.npz"))
     for key in shipped.files:
         assert_array_equal(fresh[key], shipped[key])
+
+
+# --- torch.utils.data.Dataset classes ------------------------------------------------------
+
+
+def test_torch_dataset_splits_items_and_a_plain_dataloader(tiny):
+    sizes = {s: len(data.MNIST(tiny, split=s)) for s in ("train", "fit", "val", "test")}
+    assert sizes == {"train": 12, "fit": 8, "val": 4, "test": 6}  # validation size 4 here
+    ds = data.MNIST(tiny, split="val")
+    raw = load_dataset("mnist", tiny, "val")
+    image, label = ds[1]
+    assert image.dtype == torch.float32 and image.shape == (1, 28, 28)
+    assert_array_equal(image[0].numpy() * 255, raw.images[1].astype(np.float32))
+    assert label == int(raw.labels[1]) and isinstance(label, int)
+    images, labels = next(iter(DataLoader(ds, batch_size=3)))
+    assert images.shape == (3, 1, 28, 28) and labels.dtype == torch.int64
+    assert 0.0 <= float(images.min()) and float(images.max()) <= 1.0
+    assert_array_equal(labels.numpy(), raw.labels[:3])
+    # a worker process gets a pickled copy: the same batches
+    images_w, labels_w = next(iter(DataLoader(ds, batch_size=3, num_workers=1)))
+    assert torch.equal(images_w, images) and torch.equal(labels_w, labels)
+    # transforms see the float tensor and the int label
+    flipped = data.MNIST(tiny, "val", transform=lambda t: 1 - t, target_transform=lambda y: -y)
+    image2, label2 = flipped[1]
+    assert torch.equal(image2, 1 - image) and label2 == -label
+    ds.data[:] = 0  # a copy: the cached arrays are untouched
+    assert raw.images.any() and load_dataset("mnist", tiny, "val").images.any()
+
+
+def test_torch_dataset_bad_arguments_fail_before_reading(tiny, tmp_path):
+    with pytest.raises(ValueError, match="split must be one of .*'fit', 'val'.*got 'train_full'"):
+        data.MNIST(tiny, split="train_full")
+    with pytest.raises(TypeError, match="download must be True or False; got 'yes'"):
+        data.MNIST(tiny, download="yes")
+    with pytest.raises(TypeError, match="transform must be callable or None; got 3"):
+        data.MNIST(tiny, transform=3)
+    with pytest.raises(FileNotFoundError, match="root must be a folder .* is not a folder"):
+        data.MNIST(tmp_path / "nowhere")
+
+
+def test_torch_dataset_without_files_says_how_to_get_them(tiny, tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "project_data_dir", lambda: None)
+    monkeypatch.setenv(paths.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    for root in (None, tmp_path):
+        with pytest.raises(FileNotFoundError) as err:
+            data.MNIST(root, split="test")
+        msg = str(err.value)
+        assert "\n" not in msg and "download=True" in msg and "neuroact data fetch mnist" in msg
+        assert "train-images-idx3-ubyte.gz is missing from" in msg
+    assert not (tmp_path / "cache").exists()  # nothing written
+
+
+def test_torch_dataset_downloads_into_root_or_the_cache(tiny, tmp_path, monkeypatch, http_mirror):
+    served = tmp_path / "served"
+    (served / "mnist").mkdir(parents=True)
+    for f in tiny.iterdir():
+        (served / "mnist" / f.name).write_bytes(f.read_bytes())
+    monkeypatch.setenv(paths.DATA_URL_ENV, http_mirror(served))
+    monkeypatch.setattr(paths, "project_data_dir", lambda: None)
+    monkeypatch.setenv(paths.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    ds = data.MNIST(tmp_path / "mine", split="test", download=True)
+    assert len(ds) == 6 and (tmp_path / "mine" / "mnist" / "t10k-images-idx3-ubyte.gz").is_file()
+    assert len(data.MNIST(split="fit", download=True)) == 8
+    assert (tmp_path / "cache" / "mnist" / "train-images-idx3-ubyte.gz").is_file()
+
+
+def test_real_mnist_and_fashion_mnist_as_torch_datasets(mnist_dir, fashion_mnist_dir):
+    sizes = {s: len(data.MNIST(split=s)) for s in ("train", "fit", "val", "test")}
+    assert sizes == {"train": 60_000, "fit": 50_000, "val": 10_000, "test": 10_000}
+    train, val = data.MNIST(split="train"), data.MNIST(split="val")
+    assert torch.equal(val.data, train.data[50_000:])  # val = the last 10,000 of train
+    assert torch.equal(val[0][0][0], train.data[50_000].float() / 255)
+    fashion = data.FashionMNIST(fashion_mnist_dir, split="test")
+    assert np.bincount(fashion.targets.numpy()).tolist() == [1000] * 10
+    assert fashion.classes[int(fashion.targets[0])] == "Ankle boot"  # the first test image
+    assert data.MNIST.classes[7] == "7 - seven"

@@ -202,5 +202,6 @@ def test_a_nested_train_config_template():
     assert new.train == TrainConfig(widths=(100,), epochs=6, lr=0.02, train_size=1000)
     with pytest.raises(TypeError, match=r"glorot_table1.train.epochs must be int; got 2.5"):
         apply_overrides(WithTrainTemplate(), {"train": {"epochs": 2.5}}, where="glorot_table1")
-    with pytest.raises(ValueError, match=r"^glorot_table1.train: momentum must be in \[0, 1\)"):
+    momentum_error = r"^glorot_table1.train: momentum must be a number in \[0, 1\)"
+    with pytest.raises(ValueError, match=momentum_error):
         apply_overrides(WithTrainTemplate(), {"train": {"momentum": 1.5}}, where="glorot_table1")

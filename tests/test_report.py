@@ -1,12 +1,13 @@
 """The report: its document model, the Markdown renderer, and reports of real run folders."""
 
+import re
 import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from neuroact.claims import TableError
+from neuroact.claims import TableError, claims_table
 from neuroact.report import (
     Document,
     Figure,
@@ -14,20 +15,30 @@ from neuroact.report import (
     Section,
     Table,
     build_report,
+    readable,
     to_markdown,
     write_report,
 )
-from neuroact.vocabulary import label
+from neuroact.report.content import CAPTIONS
 
 REPO = Path(__file__).resolve().parents[1]
 FULL = REPO / "results" / "full"
-QUICK_BASELINE = REPO.parent / "baseline_quick"  # a quick main-job run kept beside the checkout
+FIGURES = REPO / "figures"
+RAW = re.compile(r"\b[a-z]+(_[a-z0-9]+)+\b")  # a raw column name such as test_error_pct_mean
 
 
 def _write(root, experiment, name, rows):
     folder = root / experiment
     folder.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(rows).to_csv(folder / f"{name}.csv", index=False)
+
+
+def _full_copy(tmp_path) -> tuple[Path, Path]:
+    """A copy of the committed full run: its tables and, apart, its reference figures."""
+    run, figures = tmp_path / "full", tmp_path / "figures"
+    shutil.copytree(FULL, run)
+    shutil.copytree(FIGURES, figures, ignore=shutil.ignore_patterns("*.md"))
+    return run, figures
 
 
 def test_markdown_of_a_hand_built_document():
@@ -37,69 +48,105 @@ def test_markdown_of_a_hand_built_document():
         (Paragraph("Profile: **quick**."),),
         (
             Section(
-                "S", (Paragraph("doc"), Table(frame, "e/t.csv", digits=2), Figure("e/f.png", "f"))
+                "S",
+                (
+                    Paragraph("doc"),
+                    Table(frame, "Errors.", "e/t.csv", digits=2),
+                    Figure("e/f.png", "Title", "What it shows."),
+                    Figure("e/g.png", "Why?"),
+                ),
             ),
         ),
     )
     assert to_markdown(doc) == (
-        "# T\n\nProfile: **quick**.\n\n## S\n\ndoc\n\n`e/t.csv`:\n\n| unit | error | n |\n"
-        "|---|---|---|\n| relu | 1.5 | 3 |\n| a\\|b |  | 1 |\n\n![f](e/f.png)\n\n"
+        "# T\n\nProfile: **quick**.\n\n## S\n\ndoc\n\n"
+        "**Table 1.** Errors. Full table: `e/t.csv`.\n\n| unit | error | n |\n"
+        "|---|---|---|\n| relu | 1.5 | 3 |\n| a\\|b |  | 1 |\n\n"
+        "![Title](e/f.png)\n\n**Figure 1. Title.** What it shows.\n\n"
+        "![Why?](e/g.png)\n\n**Figure 2. Why?**\n\n"
     )
+
+
+def test_readable_replaces_internal_names_by_whole_words_only():
+    assert readable("noisy_lif sigma=5 mV, hh; relu (torch) vs relu (he); mlp, cnn") == (
+        "noisy LIF σ=5 mV, Hodgkin-Huxley; ReLU (PyTorch default init) vs ReLU (He init); MLP, CNN"
+    )
+    assert readable("mnist-subset dae; fashion-mnist; R^2") == "MNIST subset DAE; Fashion-MNIST; R²"
+    # parts of longer words and already readable names stay as they are
+    assert readable("beta, theta, ReLU, sigmoid, eta") == "beta, theta, ReLU, sigmoid, η"
+    with pytest.raises(TypeError, match="text must be a string"):
+        readable(3)
 
 
 def test_empty_folder_reports_every_claim_not_run(tmp_path):
     text = write_report(tmp_path, profile="quick").read_text()
     assert text.count("| not run |") == 9 and "Quick profile: small networks" in text
+    assert "9 claims checked: 9 not run." in text
     assert pd.read_csv(tmp_path / "claims.csv").shape[0] == 9
+    assert (tmp_path / "report.html").is_file()
+    assert not (tmp_path / "claims.png").exists()  # no measured number: no claims figure
 
 
 def test_report_shows_the_key_table_beside_the_figures(tmp_path):
     rows = [dict(dataset="mnist", activation="relu", pretrain="none", n=3,
-                 test_error_pct_mean=1.51, test_error_pct_sd=0.06, unshown=7)]  # fmt: skip
+                 test_error_pct_mean=1.5099, test_error_pct_sd=0.0608, unshown=7,
+                 paper_test_error_pct=1.43, diff_vs_paper_pct=0.08, frac_zero_mean=0.591,
+                 frac_zero_eps=0.0)]  # fmt: skip
     _write(tmp_path, "glorot_table1", "table1", rows)
     (tmp_path / "glorot_table1" / "glorot_table1.png").write_bytes(b"")
+    (tmp_path / "glorot_table1" / "extra_panel.png").write_bytes(b"")
     (tmp_path / "timings.json").write_text('{"glorot_table1": 2959.4}')
     doc = build_report(tmp_path, profile="full")
     [section] = [s for s in doc.sections if s.title == "Glorot et al. 2011, Table 1"]
-    assert [type(b) for b in section.blocks] == [Paragraph, Paragraph, Table, Figure]
+    assert [type(b) for b in section.blocks] == [Paragraph, Paragraph, Table, Figure, Figure]
+    # the captioned figure first, with its caption; an unknown one titled by its file name
+    title, caption = CAPTIONS["glorot_table1"]["glorot_table1"]
+    assert section.blocks[3] == Figure("glorot_table1/glorot_table1.png", title, caption)
+    assert section.blocks[4].title == "extra panel"
     text = write_report(tmp_path, profile="full").read_text()
-    assert "`glorot_table1/table1.csv`:" in text and "| mnist | relu | none | 3 | 1.51 |" in text
-    assert "Wall time: 2959 s." in text
-    assert "![glorot_table1](glorot_table1/glorot_table1.png)" in text
-    assert "unshown" not in text
+    assert "Full table: `glorot_table1/table1.csv`." in text
+    assert "| data set | pre-training | unit | seeds | test error (%) | paper (%) |" in text
+    assert "| MNIST | none | rectifier (ReLU) | 3 | 1.51 ± 0.06 | 1.43 | +0.08 |" in text
+    assert "| 59.1 | a = 0 |" in text and "Wall time: 49.3 min." in text
+    assert f"![{title}](glorot_table1/glorot_table1.png)" in text and caption in text
+    rows = [line for line in text.split("## Glorot")[1].splitlines() if line.startswith("|")]
+    assert "unshown" not in text and not any(RAW.search(line) for line in rows)
 
 
-def test_full_run_report_keeps_the_committed_layout(tmp_path):
-    # results/full holds the tables, figures/ the figures and timings of the same run
-    run = tmp_path / "full"
-    shutil.copytree(FULL, run)
-    for png in (REPO / "figures").glob("*/*.png"):
-        (run / png.parent.name / png.name).write_bytes(b"")
-    shutil.copy(REPO / "figures" / "timings.json", run)
-    committed = (REPO / "figures" / "report.md").read_text()
-    # the one deliberate change: fit families under the vocabulary's display labels
-    for family in ("rectifier", "logistic", "power_law", "lif"):
-        committed = committed.replace(f"{family} median", f"{label(family)} median")
-    assert write_report(run, profile="full").read_text() == committed
-
-
-def test_quick_profile_tables_give_a_report_with_nine_claims(tmp_path):
-    if not QUICK_BASELINE.is_dir():
-        pytest.skip(f"no quick main-job run at {QUICK_BASELINE} on this machine")
-    run = tmp_path / "quick"
-    shutil.copytree(QUICK_BASELINE, run, ignore=shutil.ignore_patterns("checkpoints", "jobs"))
-    text = write_report(run, profile="quick").read_text()
+def test_write_report_writes_markdown_and_html_with_the_same_claims(tmp_path):
+    run, figures = _full_copy(tmp_path)
+    md = write_report(run, profile="full", figures=figures)
+    html = (run / "report.html").read_text()
     claims = pd.read_csv(run / "claims.csv")
-    assert len(claims) == 9 and "not run" not in set(claims["verdict"])
-    # one seed per Table 1 setting: no interval, said in words (this divided by zero before)
-    assert claims["verdict"].iloc[-1] == "n too small" and "| n too small |" in text
+    assert md == run / "report.md" and len(claims) == 9
+    text = md.read_text()
+    for claim, verdict in zip(claims["claim"], claims["verdict"], strict=True):
+        assert f"| {readable(claim)} |" in text and f"<td>{readable(claim)}</td>" in html
+        assert f"| {verdict} |" in text
+    verdicts = re.findall(r'<span class="verdict"[^>]*>([^<]+)</span>', html)
+    assert verdicts == list(claims["verdict"])
+    # same figures in the same order, the claims figure first, drawn into the figures folder
+    linked = re.findall(r"!\[([^\]]*)\]\(([^)]+)\)", text)
+    embedded = re.findall(r'<img src="data:image/png;base64,[^"]+" alt="([^"]*)">', html)
+    assert [t for t, _ in linked] == embedded and len(embedded) == 20
+    assert linked[0] == ("Claims against the papers", "../figures/claims.png")
+    assert (figures / "claims.png").stat().st_size > 10_000 and not (run / "claims.png").exists()
+
+
+def test_committed_full_report_is_the_one_its_tables_give(tmp_path):
+    run, figures = _full_copy(tmp_path)
+    committed = (FULL / "report.md").read_text()
+    assert write_report(run, profile="full", figures=figures).read_text() == committed.replace(
+        "../../figures/", "../figures/"
+    )
 
 
 def test_a_table_of_the_wrong_shape_stops_the_report_before_any_file_is_written(tmp_path):
     _write(tmp_path, "glorot_table1", "table1", [dict(dataset="mnist", activation="relu")])
     with pytest.raises(TableError, match="glorot_table1/table1.csv has no column 'pretrain'"):
         write_report(tmp_path)
-    assert not (tmp_path / "claims.csv").exists() and not (tmp_path / "report.md").exists()
+    written = ("claims.csv", "claims.png", "report.md", "report.html")
+    assert not any((tmp_path / name).exists() for name in written)
 
 
 def test_bad_run_folder_arguments(tmp_path):
@@ -109,3 +156,14 @@ def test_bad_run_folder_arguments(tmp_path):
         write_report(3)
     with pytest.raises(TypeError, match="profile must be a string"):
         write_report(tmp_path, profile=1)
+    with pytest.raises(ValueError, match="figures must be an existing folder"):
+        write_report(tmp_path, figures=tmp_path / "nope")
+    with pytest.raises(TypeError, match="figures must be a folder path"):
+        write_report(tmp_path, figures=1)
+
+
+def test_claims_of_the_committed_run_match_its_claims_table():
+    committed = pd.read_csv(FULL / "claims.csv")
+    fresh = claims_table(FULL)
+    assert list(committed["verdict"]) == list(fresh["verdict"])
+    assert list(committed.columns) == list(fresh.columns)

@@ -130,3 +130,66 @@ def test_bad_measure_and_threshold():
         sp.fraction_active(np.ones((2, 2)), threshold=float("nan"))
     with pytest.raises(TypeError, match="numeric"):
         sp.fraction_active([["a", "b"]])
+
+
+# --- PyTorch tensors: the same numbers as numpy, torch never loaded by this module ------------
+
+FLOAT_DTYPES = ("float64", "float32", "float16", "bfloat16")
+ARRAY_FUNCTIONS = (sp.treves_rolls, sp.normalised_sparseness, sp.hoyer, sp.active_per_sample)
+SCALAR_FUNCTIONS = (
+    sp.population_sparseness,
+    lambda x: sp.population_sparseness(x, "hoyer"),
+    sp.lifetime_sparseness,
+    lambda x: sp.lifetime_sparseness(x, "hoyer"),
+    sp.fraction_active,
+    lambda x: sp.fraction_active(x, threshold=0.5),
+    sp.fraction_zero,
+    lambda x: sp.fraction_zero(x, eps=0.01, percentile=90),
+    sp.dead_fraction,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    activity,
+    st.sampled_from(FLOAT_DTYPES),
+    st.booleans(),
+    st.floats(0, 0.8),
+)
+def test_torch_tensors_give_the_numbers_of_their_numpy_values(x, dtype, grad, silent):
+    torch = pytest.importorskip("torch")
+    x = np.where(np.arange(x.size).reshape(x.shape) % 5 < 5 * silent, 0.0, x)  # exact zeros
+    t = torch.tensor(x, dtype=getattr(torch, dtype)).requires_grad_(grad)
+    values = t.detach().double().numpy()  # what the tensor holds, rounded to its dtype
+    for f in ARRAY_FUNCTIONS:
+        np.testing.assert_array_equal(f(t), f(values))
+    for f in SCALAR_FUNCTIONS:
+        a, b = f(t), f(values)
+        assert (np.isnan(a) and np.isnan(b)) or a == b
+    for key, a in sp.summarize(t).to_dict().items():
+        b = sp.summarize(values).to_dict()[key]
+        assert (np.isnan(a) and np.isnan(b)) or a == b, key
+
+
+def test_integer_spike_count_tensors_and_bad_tensors():
+    torch = pytest.importorskip("torch")
+    counts = torch.tensor([[0, 2, 1], [0, 0, 3]])
+    assert sp.dead_fraction(counts) == pytest.approx(1 / 3)
+    assert sp.fraction_active(counts) == 0.5
+    with pytest.raises(TypeError, match="x must be a real-valued tensor"):
+        sp.fraction_active(torch.ones(2, 2, dtype=torch.complex64))
+    with pytest.raises(ValueError, match="non-negative"):
+        sp.population_sparseness(-torch.ones(2, 2, requires_grad=True))
+
+
+def test_numpy_users_never_load_torch():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np; from neuroact import sparsity as sp; "
+        "sp.summarize(np.eye(3)); sp.fraction_zero(np.eye(3), eps=0.1); "
+        "print('torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

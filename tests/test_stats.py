@@ -174,3 +174,10 @@ def test_welch_interval_matches_scipy_whenever_both_samples_have_spread(a, b):
     ref = stats.ttest_ind(a, b, equal_var=False).confidence_interval(0.95)
     assert est.low <= est.value <= est.high
     assert_allclose([est.low, est.high], [ref.low, ref.high], rtol=1e-7, atol=1e-9)
+
+
+def test_welch_df_survives_variances_whose_squares_underflow():
+    # sd 2e-119: sd^4 underflows to 0, which made the textbook df formula divide 0 by 0; with
+    # equal spreads and n = 3 on each side the Welch-Satterthwaite df is exactly 4
+    est = welch_difference_from_stats(1.0, 2e-119, 3, 0.0, 2e-119, 3)
+    assert est.df == pytest.approx(4.0) and est.low <= est.value == 1.0 <= est.high

@@ -22,6 +22,21 @@ see ``neuroact/data/README.md``): 500 images per digit from the ``"train"`` spli
 100 per digit from ``"val"`` (1,000) and 100 per digit from ``"test"`` (1,000), so the
 quick profile runs offline on a fresh machine. :func:`make_subset` regenerates it
 deterministically from the real files.
+
+In the torch idiom: :class:`MNIST` and :class:`FashionMNIST`
+-------------------------------------------------------------
+``torch.utils.data.Dataset`` classes with torchvision's signature, for a plain ``DataLoader``::
+
+    from torch.utils.data import DataLoader
+    from neuroact.ann.data import MNIST
+
+    loader = DataLoader(MNIST(split="fit"), batch_size=64, shuffle=True)
+    images, labels = next(iter(loader))  # float32 (64, 1, 28, 28) in [0, 1], int64 (64,)
+
+Their splits follow torchvision, not :func:`load_dataset` above: ``"train"`` is the official
+training file (60,000 images, :func:`load_dataset`'s ``"train_full"``), ``"test"`` the official
+10,000; ``"fit"`` (its first 50,000, :func:`load_dataset`'s ``"train"``) and ``"val"`` (its last
+10,000) hold out a validation set, as Glorot et al. 2011 did.
 """
 
 from __future__ import annotations
@@ -31,20 +46,33 @@ import gzip
 import hashlib
 import os
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
+from torch.utils.data import Dataset as TorchDataset
 
-from neuroact.paths import DATA_DIR_ENV, SOURCES, ChecksumError, locate, package_data_dir
+from neuroact.paths import (
+    DATA_DIR_ENV,
+    SOURCES,
+    ChecksumError,
+    fetch,
+    locate,
+    package_data_dir,
+    where,
+)
 
 __all__ = [
     "DATA_DIR_ENV",
     "DATASETS",
     "SPLITS",
+    "TORCH_SPLITS",
     "ChecksumError",
     "Dataset",
+    "FashionMNIST",
+    "MNIST",
     "load_dataset",
     "load_subset",
     "make_subset",
@@ -295,3 +323,144 @@ def load_subset(split: str = "train") -> Dataset:
     images = np.concatenate([arr[f"{p}_images"] for p in parts])
     labels = np.concatenate([arr[f"{p}_labels"] for p in parts]).astype(np.int64)
     return Dataset(SUBSET_NAME, split, images, labels, f"embedded:{SUBSET_FILE}")
+
+
+# -------------------------------------------------------------------------------------------
+# torch.utils.data.Dataset classes (module docstring)
+
+# torch split name -> load_dataset split name
+TORCH_SPLITS = {"train": "train_full", "test": "test", "fit": "train", "val": "val"}
+
+
+class _IDXImages(TorchDataset):
+    """One split of an IDX image set as a ``torch.utils.data.Dataset`` (see :class:`MNIST`)."""
+
+    name: str = ""
+    classes: list[str] = []
+
+    def __init__(
+        self,
+        root: str | os.PathLike | None = None,
+        split: str = "train",
+        download: bool = False,
+        transform: Callable | None = None,
+        target_transform: Callable | None = None,
+    ):
+        if split not in TORCH_SPLITS:
+            raise ValueError(
+                f"split must be one of {list(TORCH_SPLITS)} (train 60,000 = fit 50,000 + val "
+                f"10,000; test 10,000); got {split!r}"
+            )
+        if not isinstance(download, bool):
+            raise TypeError(f"download must be True or False; got {download!r}")
+        for what, f in (("transform", transform), ("target_transform", target_transform)):
+            if f is not None and not callable(f):
+                raise TypeError(f"{what} must be callable or None; got {f!r}")
+        folder = self._folder(root, download)
+        ds = load_dataset(self.name, folder, TORCH_SPLITS[split], download=False)
+        self.split, self.root, self.source = split, root, ds.source
+        self.transform, self.target_transform = transform, target_transform
+        # uint8 in memory (47 MB for 60,000 images), scaled to float per item; a copy, so that
+        # editing .data in place cannot change the arrays load_dataset caches
+        self.data = torch.from_numpy(ds.images.copy())
+        self.targets = torch.from_numpy(ds.labels.copy())
+
+    def _folder(self, root: str | os.PathLike | None, download: bool) -> Path:
+        """The folder holding the files: found by :func:`neuroact.paths.locate` (``root``, else
+        ``$NEUROACT_DATA_DIR``, ``../shared/data``, the cache), downloaded if allowed."""
+        if root is not None and not download and not Path(root).expanduser().is_dir():
+            raise FileNotFoundError(
+                f"root must be a folder holding the {self.name} files or their parent (or None "
+                f"to search the usual places); {str(root)!r} is not a folder"
+            )
+        if root is not None and download:
+            root = Path(root).expanduser()
+            holder = root if any((root / f).is_file() for f in _FILES.values()) else None
+            return holder or fetch(self.name, root / self.name)
+        try:
+            return locate(self.name, root, download=download)
+        except FileNotFoundError:
+            loc = where(self.name, root)
+            raise FileNotFoundError(
+                f"{type(self).__name__}: {loc.missing[0]} is missing from {loc.path}; pass "
+                f"download=True, or run `neuroact data fetch {self.name}` once while online, or "
+                f"pass root= a folder holding the four IDX files (or set {DATA_DIR_ENV})"
+            ) from None
+
+    def __len__(self) -> int:
+        return int(self.targets.shape[0])
+
+    def __getitem__(self, index: int) -> tuple[object, object]:
+        image = self.data[index].unsqueeze(0).float().div_(255.0)  # (1, 28, 28) in [0, 1]
+        target = int(self.targets[index])
+        if self.transform is not None:
+            image = self.transform(image)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return image, target
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(split={self.split!r}, n={len(self)}, source={self.source!r})"
+
+
+class MNIST(_IDXImages):
+    """MNIST handwritten digits as a ``torch.utils.data.Dataset`` (LeCun et al.; CC BY-SA 3.0).
+
+    Parameters
+    ----------
+    root : a folder holding the four IDX files, or its parent holding ``mnist/``. None: found
+        by :func:`neuroact.paths.locate` (``$NEUROACT_DATA_DIR``, the project's
+        ``../shared/data``, the user cache).
+    split : ``"train"`` (the official 60,000), ``"test"`` (the official 10,000), ``"fit"``
+        (the first 50,000 of train) or ``"val"`` (the last 10,000 of train).
+    download : allow a verified download: into the user cache when ``root`` is None, into
+        ``root/mnist`` otherwise. ``False`` with no files raises a FileNotFoundError saying how
+        to get them.
+    transform : called on each image, a float32 tensor ``(1, 28, 28)`` in [0, 1] (not a PIL
+        image: tensor transforms such as ``torchvision.transforms.v2.Normalize`` apply).
+    target_transform : called on each label, an ``int`` 0-9.
+
+    Attributes
+    ----------
+    data : uint8 tensor ``(n, 28, 28)``; targets : int64 tensor ``(n,)``; classes : label names;
+    source : the folder the files were read from.
+
+    Examples
+    --------
+    >>> from torch.utils.data import DataLoader
+    >>> val = MNIST(split="val")
+    >>> images, labels = next(iter(DataLoader(val, batch_size=8)))
+    >>> images.shape
+    torch.Size([8, 1, 28, 28])
+
+    See Also
+    --------
+    load_dataset : the same splits as uint8 arrays, with Glorot et al.'s split names.
+    """
+
+    name = "mnist"
+    classes = [
+        f"{d} - {w}"
+        for d, w in enumerate("zero one two three four five six seven eight nine".split())
+    ]
+
+
+class FashionMNIST(_IDXImages):
+    """Fashion-MNIST (Xiao, Rasul & Vollgraf 2017; MIT) as a ``torch.utils.data.Dataset``.
+
+    Parameters and attributes as :class:`MNIST` (``root/fashion-mnist`` when downloading).
+    """
+
+    name = "fashion-mnist"
+    classes = [
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
+    ]

@@ -1,109 +1,288 @@
-"""Probes: how sparse each hidden layer is and how gradients flow, cheaply, switchable off.
+"""Probes: how sparse each layer of a PyTorch model is and how gradients flow, cheaply.
 
-Two kinds of measurement
-------------------------
-During training (forward hooks on each hidden layer's activation module, plus one call after
-each backward pass) only running sums are kept, as tensors, never the activations themselves.
-To keep the cost at about 1 % of a step they are taken on every ``every``-th mini-batch
-(default 10; ``every=1`` for all), an unbiased sample of the epoch's batches:
+Any ``nn.Module`` can be probed, through forward (and backward) hooks on its activation modules
+(:mod:`neuroact.ann.hooks` says which modules are chosen and what the hooks can see). The
+common case is one call::
 
-``train_frac_active_input``
-    share of pre-activations ``> 0`` over the epoch's training batches;
-``train_dead_frac``
-    share of units whose pre-activation was ``<= 0`` on every sampled training example;
-``grad_norm``
-    mean over the epoch's steps of the Euclidean norm ``||dL/dW_l||_2`` of each weight matrix
-    (hidden layers and the read-out), the quantity whose decay with depth Glorot & Bengio 2010
-    call vanishing gradients.
+    from neuroact.ann.probes import measure
 
-At the end of each epoch the model is run once on a fixed evaluation set (e.g. the first 2,000
-validation images) and every hidden layer's activations ``a`` (samples x units; for a conv layer
-every channel x position is a unit) go through :mod:`neuroact.sparsity`:
+    report = measure(model, loader)  # every activation module, every batch of the loader
+    report.to_frame()  # one row per layer: frac_zero, dead_frac, sparseness, saturation, ...
 
+Statistics are accumulated batch by batch as running sums on the model's device
+(:mod:`neuroact.ann.running`, which also says what a unit of a convolutional layer is); no
+activation tensor is kept. Hooks exist only while a measurement runs and are removed on leaving
+it, also on an error.
+
+The measures (``a`` the activations as a (samples x units) array, ``z`` the pre-activations)
+---------------------------------------------------------------------------------------------
 ``frac_zero`` (output view)
     share of entries with ``|a| <= eps * P99(|a|)`` (``P99`` the 99th percentile of ``|a|`` in
-    that layer on the evaluation set). ``eps = 0`` (exact zeros) for rectifiers; ``eps = 0.01``
-    by default for smooth units, reported in column ``frac_zero_eps``.
+    that layer over the data). ``eps = 0`` (exact zeros) for rectifiers; ``eps = 0.01`` by
+    default for smooth units, reported in column ``frac_zero_eps``. ``frac_active_output`` is
+    ``1 - frac_zero``.
 ``frac_active_input`` (input view)
-    share of pre-activations ``> 0`` (for sigmoid: output above its midpoint 1/2).
+    share of pre-activations ``z > 0`` (for sigmoid: output above its midpoint 1/2).
 ``dead_frac``
-    share of units inactive in the output view on every evaluation example.
+    share of units inactive in the output view on every example.
 ``population_sparseness`` / ``lifetime_sparseness``
     normalised Treves-Rolls sparseness ``S = (1 - a) / (1 - 1/N)`` of ``|a|`` across units per
     example, averaged (population), and across examples per unit, averaged (lifetime;
     Willmore & Tolhurst 2001); also the Hoyer versions. ``|a|`` because tanh and leaky ReLU
     outputs are signed; for non-negative units it is ``a`` itself.
 ``saturation_frac``
-    for bounded units (sigmoid, tanh), the share of entries within ``saturation_tol`` (0.01) of
-    either bound (Glorot & Bengio 2010); ``nan`` for unbounded units.
+    for bounded units (sigmoid, tanh, hardtanh), the share of entries within ``saturation_tol``
+    (0.01) of either bound (Glorot & Bengio 2010); ``nan`` for unbounded units.
+``backprop_grad_norm`` (``measure(..., gradients=True)``)
+    root mean square over examples of ``||dL_n/dz||_2``, the back-propagated gradient of each
+    example's loss at the layer's pre-activation (Glorot & Bengio 2010, Sec. 4.2).
+
+During training (:class:`Probes`, used by :func:`neuroact.ann.train.train`)
+--------------------------------------------------------------------------
+Forward pre-hooks on each hidden layer's activation module keep running sums on every
+``every``-th mini-batch (default 10; ``every=1`` for all), an unbiased sample of the epoch's
+batches: ``train_frac_active_input`` (share of pre-activations ``> 0``), ``train_dead_frac``
+(share of units whose pre-activation was ``<= 0`` on every sampled example) and ``grad_norm``,
+the mean over the sampled steps of ``||dL/dW_l||_2`` of each weight layer, the quantity whose
+decay with depth Glorot & Bengio 2010 call vanishing gradients. At the end of each epoch the
+measures above are taken on a fixed evaluation set.
+
+See Also
+--------
+neuroact.sparsity : the same measures on one (samples x units) array.
+neuroact.ann.hooks : choosing layers; what functional calls in ``forward`` mean for the probes.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from neuroact import sparsity
 from neuroact.ann.activations import get_spec
+from neuroact.ann.hooks import Layer, LayerChoice, LayerHooks, find_layers, weight_layers
 from neuroact.ann.models import Network
+from neuroact.ann.running import (
+    STAT_COLUMNS,
+    LayerPass,
+    accumulate,
+    check_positive,
+    check_view,
+    tensor_batches,
+    unit_view,
+)
+
+__all__ = [
+    "DEFAULT_EPS",
+    "DEFAULT_PERCENTILE",
+    "ProbeReport",
+    "Probes",
+    "activation_stats",
+    "backprop_gradient_norms",
+    "capture_activations",
+    "layer_gradient_norms",
+    "layer_stats",
+    "measure",
+]
 
 DEFAULT_EPS = 0.01
 DEFAULT_PERCENTILE = 99.0
+REPORT_COLUMNS = ("layer", "module", "unit", *STAT_COLUMNS, "backprop_grad_norm")
+
+# -------------------------------------------------------------------------------------------
+# The one-call API
 
 
-def _units(t: torch.Tensor) -> torch.Tensor:
-    """(samples, units) view of an activation tensor (conv: channels x positions are units)."""
-    return t.reshape(t.shape[0], -1)
+@dataclass(frozen=True)
+class ProbeReport:
+    """What :func:`measure` found: one row per probed layer (site), in forward order.
+
+    Attributes
+    ----------
+    table : columns ``layer`` (site name, :mod:`neuroact.ann.hooks`), ``module`` (class name),
+        ``unit`` (the unit's name), then the measures of the module docstring.
+    batches, examples : how much data was measured.
+    conv_unit, eps, percentile : the settings (what a unit of a feature map is; the output view
+        of smooth units).
+    unused : chosen layers that the forward pass never called.
+    """
+
+    table: pd.DataFrame
+    batches: int
+    examples: int
+    conv_unit: str
+    eps: float
+    percentile: float
+    unused: tuple[str, ...] = ()
+
+    def to_frame(self) -> pd.DataFrame:
+        """The table (a copy), one row per layer."""
+        return self.table.copy()
+
+    @property
+    def layers(self) -> list[str]:
+        """The site names, in forward order."""
+        return self.table["layer"].tolist()
+
+    def __getitem__(self, layer: str) -> pd.Series:
+        """The row of ``layer`` (a site name)."""
+        hits = self.table[self.table["layer"] == layer]
+        if hits.empty:
+            raise KeyError(f"no probed layer {layer!r}; layers are {self.layers}")
+        return hits.iloc[0]
+
+
+def measure(
+    model: nn.Module,
+    loader: Iterable,
+    layers: LayerChoice = None,
+    max_batches: int | None = None,
+    *,
+    conv_unit: str = "channel_position",
+    eps: float = DEFAULT_EPS,
+    percentile: float = DEFAULT_PERCENTILE,
+    gradients: bool = False,
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+    device: str | torch.device | None = None,
+) -> ProbeReport:
+    """Sparsity (and gradient) measures of a model's layers over a data loader.
+
+    The model runs in eval mode (Dropout off, BatchNorm on its running statistics), its mode
+    restored afterwards; each batch's inputs go to ``device``.
+
+    Parameters
+    ----------
+    model : any ``nn.Module``.
+    loader : an iterable of batches, each a tensor of inputs or ``(inputs, targets, ...)``: a
+        ``torch.utils.data.DataLoader``.
+    layers : which layers (:func:`neuroact.ann.hooks.find_layers`); default every activation
+        module.
+    max_batches : stop after this many batches (None: the whole loader).
+    conv_unit : ``"channel_position"`` (default: every entry of a feature map is a unit) or
+        ``"channel"`` (a channel's mean over positions); see :mod:`neuroact.ann.running`.
+    eps, percentile : the output view of smooth units (module docstring).
+    gradients : also back-propagate each batch's loss and report ``backprop_grad_norm``.
+    loss_fn : ``loss_fn(outputs, targets)`` returning one loss per example; default
+        cross-entropy (``reduction="none"``). Only used with ``gradients=True``.
+    device : where to run; default the device of the model's parameters.
+
+    Returns
+    -------
+    ProbeReport : ``report.to_frame()`` has one row per layer.
+
+    Examples
+    --------
+    >>> from torch import nn
+    >>> from torch.utils.data import DataLoader, TensorDataset
+    >>> model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+    >>> data = TensorDataset(torch.randn(64, 4), torch.randint(0, 2, (64,)))
+    >>> report = measure(model, DataLoader(data, batch_size=16), gradients=True)
+    >>> report.layers, report.examples
+    (['1'], 64)
+
+    See Also
+    --------
+    Probes : the same measures during training.
+    activation_stats : the same on a tensor of inputs.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
+    if isinstance(loader, torch.Tensor) or not isinstance(loader, Iterable):
+        raise TypeError(
+            "loader must be an iterable of batches such as a DataLoader; got "
+            f"{type(loader).__name__} (wrap a tensor: DataLoader(TensorDataset(x), batch_size=100))"
+        )
+    check_positive(max_batches, "max_batches", none_ok=True)
+    check_view(eps, percentile, conv_unit)
+    if not isinstance(gradients, bool):
+        raise TypeError(f"gradients must be True or False; got {gradients!r}")
+    if loss_fn is not None and not callable(loss_fn):
+        raise TypeError(f"loss_fn must be callable (outputs, targets) -> losses; got {loss_fn!r}")
+    chosen = find_layers(model, layers)
+    if gradients and loss_fn is None:
+        loss_fn = _cross_entropy_per_example
+    run = accumulate(
+        model,
+        loader,
+        chosen,
+        conv_unit=conv_unit,
+        eps=float(eps),
+        percentile=float(percentile),
+        loss_fn=loss_fn if gradients else None,
+        max_batches=max_batches,
+        device=torch.device(device) if device is not None else None,
+    )
+    if not run.batches:
+        raise ValueError("loader gave no batches; expected at least one")
+    called = {layer.name for layer in run.sites.values()}
+    return ProbeReport(
+        table=pd.DataFrame(run.rows(), columns=list(REPORT_COLUMNS)),
+        batches=run.batches,
+        examples=run.examples,
+        conv_unit=conv_unit,
+        eps=float(eps),
+        percentile=float(percentile),
+        unused=tuple(layer.name for layer in chosen if layer.name not in called),
+    )
+
+
+def _cross_entropy_per_example(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    return F.cross_entropy(logits, targets, reduction="none")
+
+
+# -------------------------------------------------------------------------------------------
+# Arrays in memory: the reference definitions, and tensors of inputs
 
 
 @torch.no_grad()
 def capture_activations(
-    model: Network, x: torch.Tensor, batch_size: int = 1000
+    model: nn.Module, x: torch.Tensor, batch_size: int = 1000, layers: LayerChoice = None
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """``[(pre_activation, activation), ...]`` per hidden layer on inputs ``x``, as float32
-    ``(samples, units)`` arrays. Runs in eval mode and restores the previous mode."""
-    store: list[list[tuple[torch.Tensor, torch.Tensor]]] = [[] for _ in model.activation_modules()]
+    """``[(pre_activation, activation), ...]`` per layer site on inputs ``x``, as float32
+    ``(samples, units)`` arrays in memory (for small ``x``; :func:`measure` streams). Runs in
+    eval mode and restores the previous mode."""
+    store: dict[str, tuple[list, list]] = {}
 
-    def make_hook(i):
-        def hook(module, inputs, output):
-            store[i].append((_units(inputs[0]).detach().cpu(), _units(output).detach().cpu()))
+    def on_input(site: str, _layer: Layer, z: torch.Tensor) -> None:
+        store.setdefault(site, ([], []))[0].append(unit_view(z).float().cpu())
 
-        return hook
+    def on_output(site: str, _layer: Layer, a: torch.Tensor) -> None:
+        store.setdefault(site, ([], []))[1].append(unit_view(a).float().cpu())
 
-    modules = model.activation_modules()
-    handles = [m.register_forward_hook(make_hook(i)) for i, m in enumerate(modules)]
     was_training = model.training
     model.eval()
     try:
-        for start in range(0, x.shape[0], batch_size):
-            model(x[start : start + batch_size])
+        with LayerHooks(model, find_layers(model, layers), on_output, on_input):
+            for xb in tensor_batches(x, batch_size):
+                model(xb)
     finally:
-        for h in handles:
-            h.remove()
         model.train(was_training)
-    return [
-        (torch.cat([p for p, _ in s]).numpy(), torch.cat([a for _, a in s]).numpy()) for s in store
-    ]
+    return [(torch.cat(p).numpy(), torch.cat(a).numpy()) for p, a in store.values()]
 
 
 def layer_stats(
-    pre: np.ndarray,
-    act: np.ndarray,
+    pre: np.ndarray | torch.Tensor,
+    act: np.ndarray | torch.Tensor,
     activation: str,
     eps: float = DEFAULT_EPS,
     percentile: float = DEFAULT_PERCENTILE,
 ) -> dict:
-    """Every sparsity measure of one layer from its pre-activations and activations.
+    """Every sparsity measure of one layer from its pre-activations and activations, in memory.
 
-    ``activation`` (a registry name) decides the output view: exact zeros if the family has them,
-    else ``eps`` (see the module docstring). Returns a dict of plain floats.
+    The reference definitions (module docstring) that :func:`measure` computes batch by batch.
+    ``activation`` (a registry name) decides the output view: exact zeros if the family has
+    them, else ``eps``. Arrays or tensors of shape (samples, units). Returns plain floats.
     """
     spec = get_spec(activation)
-    a = np.abs(np.asarray(act, dtype=np.float64))
+    act = np.asarray(sparsity.as_array(act, "act"), dtype=np.float64)
+    a = np.abs(act)
     eps_used = 0.0 if spec.exact_zeros else float(eps)
     cut = eps_used * float(np.percentile(a, percentile)) if eps_used > 0 else 0.0
     n_units = a.shape[1]
@@ -133,18 +312,37 @@ def layer_stats(
 
 
 def activation_stats(
-    model: Network,
+    model: nn.Module,
     x: torch.Tensor,
     eps: float = DEFAULT_EPS,
     percentile: float = DEFAULT_PERCENTILE,
     batch_size: int = 1000,
+    *,
+    layers: LayerChoice = None,
+    conv_unit: str = "channel_position",
 ) -> pd.DataFrame:
-    """One row per hidden layer (``layer`` = 1, 2, ...) with :func:`layer_stats` of ``model`` on
-    ``x``; usable on an untrained network (activity at initialisation)."""
-    rows = []
-    for i, (pre, act) in enumerate(capture_activations(model, x, batch_size), start=1):
-        rows.append({"layer": i, **layer_stats(pre, act, model.activation, eps, percentile)})
+    """One row per hidden layer (``layer`` = 1, 2, ..., ``name`` its site) with the measures of
+    ``model`` on inputs ``x``, streamed in batches; usable on an untrained network (activity at
+    initialisation)."""
+    check_view(eps, percentile, conv_unit)
+    check_positive(batch_size, "batch_size")
+    run = accumulate(
+        model,
+        tensor_batches(x, batch_size),
+        find_layers(model, layers),
+        conv_unit=conv_unit,
+        eps=float(eps),
+        percentile=float(percentile),
+    )
+    rows = [
+        {"layer": i, "name": r.pop("layer"), **{k: r[k] for k in STAT_COLUMNS}}
+        for i, r in enumerate(run.rows(), start=1)
+    ]
     return pd.DataFrame(rows)
+
+
+# -------------------------------------------------------------------------------------------
+# Gradients
 
 
 def backprop_gradient_norms(model: Network, x: torch.Tensor, y: torch.Tensor) -> list[float]:
@@ -155,7 +353,8 @@ def backprop_gradient_norms(model: Network, x: torch.Tensor, y: torch.Tensor) ->
     Runs one forward and backward pass on ``(x, y)`` and leaves the weight gradients in
     ``.grad`` (read them with :func:`layer_gradient_norms`). Unlike the weight gradient
     ``dL/dW_l = a_{l-1} (dL/dz_l)``, this one does not include the size of the layer's input,
-    so a shrinking activity scale cannot hide a shrinking back-propagated signal.
+    so a shrinking activity scale cannot hide a shrinking back-propagated signal. For any other
+    model, ``measure(model, loader, gradients=True)`` gives the same per layer.
     """
     pre: list[torch.Tensor] = []
 
@@ -178,25 +377,33 @@ def backprop_gradient_norms(model: Network, x: torch.Tensor, y: torch.Tensor) ->
     return [float(z.grad.reshape(n, -1).pow(2).sum(1).mean().sqrt()) for z in pre]
 
 
-def layer_gradient_norms(model: Network) -> list[float]:
-    """``||dL/dW_l||_2`` of each weight layer (hidden then read-out) from the current ``.grad``
-    (``nan`` where there is no gradient yet)."""
+def layer_gradient_norms(model: nn.Module) -> list[float]:
+    """``||dL/dW_l||_2`` of each weight layer (:func:`neuroact.ann.hooks.weight_layers`: for a
+    Network hidden then read-out) from the current ``.grad`` (``nan`` where there is none)."""
     return [
         float(torch.linalg.vector_norm(m.weight.grad)) if m.weight.grad is not None else math.nan
-        for m in model.weight_layers()
+        for _, m in weight_layers(model)
     ]
 
 
+# -------------------------------------------------------------------------------------------
+# During training
+
+
 class Probes:
-    """Training-time running statistics and end-of-epoch sparsity on a fixed evaluation set.
+    """Training-time running statistics and end-of-epoch measures on a fixed evaluation set.
 
     Parameters
     ----------
-    model : the network (its hidden activation modules get forward hooks).
+    model : any ``nn.Module``; for a neuroact :class:`~neuroact.ann.models.Network` probed on
+        its own hidden layers the rows are numbered by hidden layer, read-out last.
     eval_x : fixed evaluation inputs for the end-of-epoch measures (None: only running stats).
     eps, percentile : output view for smooth units (see module docstring).
     enabled : False makes every method a no-op (no hooks, no cost): the probes "switched off".
     every : take the training-time statistics on every ``every``-th mini-batch.
+    layers : which layers (:func:`neuroact.ann.hooks.find_layers`); default every activation
+        module.
+    conv_unit : what a unit of a convolutional layer is (:mod:`neuroact.ann.running`).
 
     Use ``with Probes(model, x) as probes:`` (or ``attach()``/``detach()``); call
     ``after_backward()`` after each ``loss.backward()`` and ``epoch_rows(epoch)`` at the end of
@@ -205,65 +412,58 @@ class Probes:
 
     def __init__(
         self,
-        model: Network,
+        model: nn.Module,
         eval_x: torch.Tensor | None = None,
         eps: float = DEFAULT_EPS,
         percentile: float = DEFAULT_PERCENTILE,
         enabled: bool = True,
         every: int = 10,
+        *,
+        layers: LayerChoice = None,
+        conv_unit: str = "channel_position",
     ):
-        if not isinstance(model, Network):
-            raise TypeError(f"model must be a neuroact Network (MLP, SmallCNN); got {type(model)}")
-        if not (math.isfinite(eps) and eps >= 0):
-            raise ValueError(f"eps must be a finite number >= 0; got {eps}")
+        if not isinstance(model, nn.Module):
+            raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
+        check_view(eps, percentile, conv_unit)
+        check_positive(every, "every")
         self.model = model
         self.eval_x = eval_x
-        self.eps = float(eps)
-        self.percentile = float(percentile)
+        self.eps, self.percentile, self.conv_unit = float(eps), float(percentile), conv_unit
         self.enabled = bool(enabled)
-        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
-            raise ValueError(f"every must be a positive integer; got {every!r}")
         self.every = every
-        self._handles: list = []
+        self.layers = find_layers(model, layers)
+        # a Network's own layout: hidden layer i and its weight layer share a row
+        self._per_network_layer = isinstance(model, Network) and layers is None
+        self.weights = [(n, m) for n, m in weight_layers(model) if m.weight.requires_grad]
+        self._hooks = LayerHooks(model, self.layers, on_input=self._on_input)
         self._reset()
 
     def _reset(self) -> None:
-        n = len(self.model.activation_modules())
-        # accumulators are created on the device of the first tensor they see (CPU or GPU)
-        self._pos: list[torch.Tensor | int] = [0] * n
-        self._count = [0] * n
-        self._ever: list[torch.Tensor | None] = [None] * n
+        # per site: [entries > 0, entries, units ever > 0], tensors on the activations' device
+        self._train: dict[str, list] = {}
         self._grad: torch.Tensor | float = 0.0
         self._steps = 0  # sampled steps
         self._tick = 0  # all steps
         self._sampling = True  # is the current step sampled?
 
-    # hooks ------------------------------------------------------------------------------------
-    def _make_hook(self, i: int):
-        def hook(module, inputs, output):
-            if not (self._sampling and module.training and torch.is_grad_enabled()):
-                return  # only sampled training batches feed the running sums
-            with torch.no_grad():
-                on = _units(inputs[0]) > 0
-                self._pos[i] = self._pos[i] + on.sum()
-                self._count[i] += on.numel()
-                seen = on.any(0)
-                self._ever[i] = seen if self._ever[i] is None else self._ever[i] | seen
-
-        return hook
+    def _on_input(self, site: str, layer: Layer, z: torch.Tensor) -> None:
+        if not (self._sampling and layer.module.training and torch.is_grad_enabled()):
+            return  # only sampled training batches feed the running sums
+        with torch.no_grad():
+            on = unit_view(z, self.conv_unit) > 0
+            acc = self._train.setdefault(site, [0, 0, None])
+            acc[0] = acc[0] + torch.count_nonzero(on)  # bool .sum() is slower
+            acc[1] += on.numel()
+            seen = on.any(0)
+            acc[2] = seen if acc[2] is None else acc[2] | seen
 
     def attach(self) -> Probes:
-        if self.enabled and not self._handles:
-            self._handles = [
-                m.register_forward_hook(self._make_hook(i))
-                for i, m in enumerate(self.model.activation_modules())
-            ]
+        if self.enabled:
+            self._hooks.attach()
         return self
 
     def detach(self) -> None:
-        for h in self._handles:
-            h.remove()
-        self._handles = []
+        self._hooks.remove()
 
     def __enter__(self) -> Probes:
         return self.attach()
@@ -277,40 +477,71 @@ class Probes:
         and decide whether the next step is sampled."""
         if not self.enabled:
             return
-        grads = [m.weight.grad for m in self.model.weight_layers()]
-        if self._sampling and all(g is not None for g in grads):
+        grads = [m.weight.grad for _, m in self.weights]
+        if self._sampling and grads and all(g is not None for g in grads):
             self._grad = self._grad + torch.stack([torch.linalg.vector_norm(g) for g in grads])
             self._steps += 1
         self._tick += 1
         self._sampling = self._tick % self.every == 0
 
+    def _evaluation(self) -> LayerPass:
+        """The end-of-epoch pass over ``eval_x`` (an empty pass without it)."""
+        if self.eval_x is None:
+            return LayerPass()
+        return accumulate(
+            self.model,
+            tensor_batches(self.eval_x, 500),
+            self.layers,
+            conv_unit=self.conv_unit,
+            eps=self.eps,
+            percentile=self.percentile,
+        )
+
+    def _hidden_row(self, site: str, evals: dict[str, dict]) -> dict:
+        row = {}
+        acc = self._train.get(site)
+        if acc is not None and acc[1]:
+            row["train_frac_active_input"] = float(acc[0]) / acc[1]
+            row["train_dead_frac"] = float((~acc[2]).float().mean())
+        if site in evals:
+            row.update({k: evals[site][k] for k in STAT_COLUMNS})
+        return row
+
     def epoch_rows(self, epoch: int) -> list[dict]:
-        """One dict per weight layer for this epoch (hidden layers: ``layer_kind="hidden"`` with
-        all measures; read-out: ``"readout"`` with its gradient norm); resets running sums."""
+        """The rows of this epoch, and the running sums reset.
+
+        For a Network: one dict per weight layer (hidden layers ``layer_kind="hidden"`` with all
+        measures and their weight gradient; read-out ``"readout"`` with its gradient norm). For
+        any other model: one ``"hidden"`` row per probed site (``name``, ``unit``, measures),
+        then one ``"weight"`` row per weight layer (``name``, ``grad_norm``).
+        """
         if not self.enabled:
             return []
-        n_hidden = len(self.model.activation_modules())
-        grad = (
-            (self._grad.double() / self._steps).tolist()
-            if self._steps
-            else [math.nan] * (n_hidden + 1)
-        )
-        evals = (
-            activation_stats(self.model, self.eval_x, self.eps, self.percentile)
-            if self.eval_x is not None
-            else None
-        )
-        rows = []
-        for i in range(n_hidden):
-            row = {"epoch": epoch, "layer": i + 1, "layer_kind": "hidden", "grad_norm": grad[i]}
-            if self._count[i]:
-                row["train_frac_active_input"] = float(self._pos[i]) / self._count[i]
-                row["train_dead_frac"] = float((~self._ever[i]).float().mean())
-            if evals is not None:
-                row.update(evals.iloc[i].drop("layer").to_dict())
-            rows.append(row)
-        rows.append(
-            {"epoch": epoch, "layer": n_hidden + 1, "layer_kind": "readout", "grad_norm": grad[-1]}
-        )
+        grad = (self._grad.double() / self._steps).tolist() if self._steps else None
+        grad = grad or [math.nan] * len(self.weights)
+        run = self._evaluation()
+        evals = {r.pop("layer"): r for r in run.rows()}
+        if self._per_network_layer:
+            rows = [
+                {"epoch": epoch, "layer": i + 1, "layer_kind": "hidden", "grad_norm": grad[i]}
+                | self._hidden_row(layer.name, evals)
+                for i, layer in enumerate(self.layers)
+            ]
+            rows.append(
+                {"epoch": epoch, "layer": len(rows) + 1, "layer_kind": "readout"}
+                | {"grad_norm": grad[-1]}
+            )
+        else:
+            sites = {**self._hooks.sites, **run.sites}  # site -> layer, training order first
+            rows = [
+                {"epoch": epoch, "layer": i, "name": site, "layer_kind": "hidden"}
+                | {"unit": layer.spec.name}
+                | self._hidden_row(site, evals)
+                for i, (site, layer) in enumerate(sites.items(), start=1)
+            ]
+            rows += [
+                {"epoch": epoch, "layer": i, "name": name, "layer_kind": "weight", "grad_norm": g}
+                for i, ((name, _), g) in enumerate(zip(self.weights, grad, strict=True), start=1)
+            ]
         self._reset()
         return rows

@@ -5,6 +5,8 @@ Brunel network, :func:`neuroact.bio.network.simulate`, a Brian2 ``SpikeMonitor``
 recording) and measures them with the same definitions as the artificial units
 (:mod:`neuroact.sparsity`); :func:`poisson_activity` is the reference population of independent
 Poisson neurons, for which every measure is known in closed form.
+:meth:`PopulationActivity.to_neo` hands the spikes to the Neo/Elephant ecosystem as
+``neo.SpikeTrain`` objects (Elephant's CV, CV2 and Fano factor on them equal the measures here).
 
 Definitions (DESIGN.md)
 -----------------------
@@ -28,7 +30,7 @@ elephant.statistics : the same spike-train statistics on ``neo.SpikeTrain`` obje
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -178,7 +180,11 @@ class PopulationActivity:
         """CV of inter-spike intervals per neuron (std/mean, ``ddof=0``).
 
         ``nan`` for neurons with fewer than ``min_spikes`` spikes. Biased low when neurons fire
-        only a few times per run (see :meth:`cv2_isi`).
+        only a few times per run (see :meth:`cv2_isi`). Equal to Elephant's
+        ``elephant.statistics.cv(elephant.statistics.isi(train))`` on :meth:`to_neo`'s trains
+        (``scipy.stats.variation``, also ``ddof=0``), which gives 0 rather than nan for a train
+        of two spikes. (:func:`neuroact.bio.fi.spike_statistics` pools the intervals of a
+        current's trials and uses ``ddof=1``.)
         """
         check_count("min_spikes", min_spikes, minimum=2)
         order = np.lexsort((self.times_s, self.indices))
@@ -204,7 +210,8 @@ class PopulationActivity:
         ``CV2 = mean_k 2 |I_{k+1} - I_k| / (I_{k+1} + I_k)`` over consecutive ISIs; nan for
         neurons with fewer than 3 spikes. It is 1 for a Poisson process and 0 for a regular
         train, and, unlike the CV, it is not biased low when a neuron fires only a few times
-        in the run (the CV of 2-3 ISIs from a Poisson train averages about 0.6).
+        in the run (the CV of 2-3 ISIs from a Poisson train averages about 0.6). Equal to
+        Elephant's ``elephant.statistics.cv2(elephant.statistics.isi(train))``.
         """
         order = np.lexsort((self.times_s, self.indices))
         idx, t = self.indices[order], self.times_s[order]
@@ -273,7 +280,13 @@ class PopulationActivity:
         return float(np.sqrt(pop.var() / mean_var))
 
     def population_fano(self, bin: Any) -> float:
-        """Fano factor (variance / mean) of the population spike count in bins (1 for Poisson)."""
+        """Fano factor (variance / mean) of the population spike count in bins (1 for Poisson).
+
+        The counts of the run's whole bins ``[k w, (k+1) w)`` (a last, incomplete bin is
+        dropped), variance with ``ddof=0``. Elephant's ``elephant.statistics.fanofactor``
+        takes one count per spike train (across trials): it gives this value on the trains of
+        the pooled population spikes cut at the bin edges (one train per bin).
+        """
         return self._population_fano(_seconds(bin, "bin"))
 
     def _population_fano(self, w: float) -> float:
@@ -337,6 +350,55 @@ class PopulationActivity:
     def to_frame(self) -> pd.DataFrame:
         """One-row table of :meth:`summary` plus ``meta``."""
         return pd.DataFrame([{**self.meta, **self.summary()}])
+
+    def to_neo(self, annotations: Mapping[str, Sequence[Any]] | None = None) -> list:
+        """The spikes as ``neo.SpikeTrain`` objects, one per neuron (silent ones included).
+
+        Train ``k`` holds neuron ``k``'s spike times, sorted, in seconds (``units="s"``), with
+        ``t_start = 0 s`` and ``t_stop = duration_s``, its name ``"neuron k"`` and the
+        annotation ``neuron=k``. Elephant's measures on them (``elephant.statistics``) equal
+        this class's: see :meth:`cv_isi`, :meth:`cv2_isi` and :meth:`population_fano`.
+
+        Parameters
+        ----------
+        annotations : per-neuron annotations, each a sequence of ``n_neurons`` values
+            (numbers or strings), e.g. ``{"population": ["E"] * 800 + ["I"] * 200}``.
+
+        Raises
+        ------
+        ValueError
+            An annotation that has not one value per neuron.
+        ImportError
+            Without neo: install ``neuroact[recordings]``.
+        """
+        per_neuron = {}
+        for key, values in (annotations or {}).items():
+            values = list(values)
+            if len(values) != self.n_neurons:
+                raise ValueError(
+                    f"annotations[{key!r}] must have one value per neuron ({self.n_neurons}); "
+                    f"got {len(values)}"
+                )
+            per_neuron[key] = [v.item() if isinstance(v, np.generic) else v for v in values]
+        try:
+            import neo  # optional heavy dependency (neuroact[recordings]), loaded on first use
+        except ImportError as exc:
+            raise ImportError("to_neo needs neo: pip install 'neuroact[recordings]'") from exc
+        order = np.lexsort((self.times_s, self.indices))
+        idx, t = self.indices[order], self.times_s[order]
+        bounds = np.searchsorted(idx, np.arange(self.n_neurons + 1))
+        return [
+            neo.SpikeTrain(
+                t[bounds[k] : bounds[k + 1]],
+                units="s",
+                t_start=0.0,
+                t_stop=self.duration_s,
+                name=f"neuron {k}",
+                neuron=k,
+                **{key: values[k] for key, values in per_neuron.items()},
+            )
+            for k in range(self.n_neurons)
+        ]
 
     def spikes_frame(self, max_neurons: int | None = None, t_max_s: float | None = None):
         """Spikes as a tidy table (neuron, time_ms), optionally the first neurons / seconds only."""

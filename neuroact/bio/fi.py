@@ -13,6 +13,9 @@ Public API
 ``StandaloneFICurve``
     A ``cpp_standalone`` build for a fixed number of currents that reruns with new currents
     without recompiling (``device.run(run_args=...)``).
+``fi_spike_trains(model, currents, *, duration, trials, seed, dt, target)``
+    The spikes of the same run as ``neo.SpikeTrain`` objects, for Elephant and the rest of the
+    Neo ecosystem (needs ``neuroact[recordings]``).
 ``check_run(dt=..., duration, transient, trials, target, rate_method, seed)``
     Check a run's settings without running it (what ``fi_curve`` does first).
 ``dt_limited(rate_hz, dt_s)``
@@ -79,6 +82,7 @@ from brian2 import Network, NeuronGroup, Quantity, SpikeMonitor, prefs, second, 
 from brian2 import seed as brian_seed
 from brian2.devices.device import get_device, reset_device
 
+from neuroact.bio.activity import PopulationActivity
 from neuroact.bio.neurons import NeuronModel, get_model
 from neuroact.bio.runtime import TARGETS, check_seed, check_target, codegen_target, seeded
 from neuroact.bio.units import check_choice, check_count, to_column, to_si
@@ -93,6 +97,7 @@ __all__ = [
     "check_run",
     "dt_limited",
     "fi_curve",
+    "fi_spike_trains",
     "spike_statistics",
 ]
 
@@ -399,6 +404,56 @@ def fi_curve(
         target,
         method,
         time.perf_counter() - start,
+    )
+
+
+def fi_spike_trains(
+    model: str | NeuronModel,
+    currents: Quantity,
+    *,
+    duration: Quantity = DEFAULT_DURATION,
+    trials: int = 1,
+    seed: int | None = 0,
+    dt: Quantity | None = None,
+    target: str = "numpy",
+) -> list:
+    """The spike trains of an f-I run, one ``neo.SpikeTrain`` per current x trial.
+
+    The run of :func:`fi_curve` (one NeuronGroup, neuron ``k`` at current ``k // trials``,
+    trial ``k % trials``, the current on from t = 0; same seed, same spikes) with its spikes
+    kept: train ``k`` holds neuron ``k``'s spike times in s from ``t_start = 0`` to
+    ``t_stop = duration``, annotated with ``model``, ``current``, ``current_unit`` and
+    ``trial`` (and ``neuron``, see :meth:`PopulationActivity.to_neo`).
+
+    Parameters are those of :func:`fi_curve`; ``target`` is ``"numpy"`` or ``"cython"``.
+
+    Raises
+    ------
+    ImportError
+        Without neo: install ``neuroact[recordings]``.
+    """
+    model = get_model(model)
+    values = _check_currents(currents, model)
+    dt = model.dt if dt is None else dt
+    duration_s, _, _ = check_run(
+        dt=dt, duration=duration, transient=0 * second, trials=trials, target=target, seed=seed
+    )
+    if target == "cpp_standalone":
+        raise ValueError("target must be 'numpy' or 'cython' here; got 'cpp_standalone'")
+    n = len(values) * int(trials)
+    with codegen_target(target), seeded(seed):
+        group, monitor = _build(model, n, dt)
+        group.I = np.repeat(values, trials) * model.current_unit
+        Network(group, monitor).run(duration, namespace={})
+        i, t = np.asarray(monitor.i[:]), np.asarray(monitor.t[:] / second)
+    activity = PopulationActivity(i, t, n, duration_s, meta={"model": model.name})
+    return activity.to_neo(
+        annotations={
+            "model": [model.name] * n,
+            "current": np.repeat(values, trials),
+            "current_unit": [model.current_unit_name] * n,
+            "trial": np.tile(np.arange(int(trials)), len(values)),
+        }
     )
 
 

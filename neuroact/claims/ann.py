@@ -199,13 +199,20 @@ def _error_threshold(
         )
         # a network at chance below 85% zeros is the strongest "sparsity hurts" there is
         early_collapse = bool((gone["frac_zero"] < GLOROT_2011_HARMLESS_SPARSITY).any())
-    parts = [
-        f"error starts to rise at {percent(hinge['breakpoint'])} sparsity "
+    rises = bool(as_bool(pd.Series([hinge["rises"]])).iloc[0])
+    where = (
+        f"{percent(hinge['breakpoint'])} sparsity "
         f"(95% CI {percent(hinge['ci_low'])}-{percent(hinge['ci_high'])}, hinge fit{dropped})"
+    )
+    # without a significant rise the breakpoint only marks where a flat line could bend
+    parts = [
+        f"error starts to rise at {where}"
+        if rises
+        else f"no significant rise of error with sparsity (hinge fit bends at {where}, but its "
+        "slope's interval includes 0)"
     ]
     if bands is not None:
         parts += _band_differences(bands)
-    rises = bool(as_bool(pd.Series([hinge["rises"]])).iloc[0])
     late = bool(hinge["breakpoint"] >= GLOROT_2011_HARMLESS_SPARSITY - BREAKPOINT_TOLERANCE)
     return parts, not early_collapse and (not rises or late)
 

@@ -55,7 +55,7 @@ class Config:
     With the penalty normalised as in :mod:`neuroact.ann.train` (per-example L1 norm of all
     hidden activations), the 3 x 1000 rectifier MLP on MNIST ends at about 60 % exact zeros
     without penalty, 80 % with ``l1 = 1e-4`` (Glorot et al.'s 68-83 % band) and 94 % with
-    ``l1 = 1e-3`` (benchmarks/RESULTS.md), so the full profile trains all three.
+    ``l1 = 1e-3`` (results/full/README.md), so the full profile trains all three.
     """
 
     networks: tuple[tuple[str, float], ...] = (
