@@ -46,21 +46,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from neuroact.compare.curves import Family, get_family, resolve_families
+from neuroact.compare.fit_results import FamilyComparison, FitResult
 from neuroact.compare.lsq import solve, standard_errors
 from neuroact.compare.units import CURRENT_DENSITY_UNITS, CURRENT_UNITS, as_current, as_rate
-from neuroact.vocabulary import canonical
 
 __all__ = [
     "FitResult",
     "FamilyComparison",
     "fit_curve",
     "fit_families",
+    "fit_statistics",
+    "check_fit_options",
+    "poorly_determined",
     "as_current",
     "as_rate",
     "CURRENT_UNITS",
@@ -69,106 +70,6 @@ __all__ = [
 
 LOSSES = ("linear", "soft_l1", "huber", "cauchy", "arctan")
 CRITERIA = ("aic", "aicc", "bic")
-
-
-@dataclass
-class FitResult:
-    """The fit of one family to one f-I curve.
-
-    ``params``/``stderr``/``ci`` map parameter names to values in the units of
-    ``param_units``; ``residuals`` and ``fitted`` are in the caller's point order. ``nfev``
-    counts the function evaluations over every start tried, ``n_starts`` the starts tried
-    (:func:`neuroact.compare.lsq.solve`).
-    """
-
-    family: str
-    success: bool
-    message: str
-    params: dict[str, float]
-    stderr: dict[str, float]
-    param_units: dict[str, str]
-    current_unit: str
-    n: int
-    k: int
-    rss: float = math.nan
-    rmse: float = math.nan
-    r2: float = math.nan
-    aic: float = math.nan
-    aicc: float = math.nan
-    bic: float = math.nan
-    residuals: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
-    fitted: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
-    ci: dict[str, tuple[float, float]] | None = None
-    ci_level: float | None = None
-    loss: str = "linear"
-    nfev: int = 0
-    at_bounds: tuple[str, ...] = ()
-    n_starts: int = 0
-
-    def predict(self, current, current_unit: str | None = None) -> np.ndarray:
-        """Rate (Hz) of the fitted curve at ``current``.
-
-        NaN where the fit produced no parameters; a fit marked failed only for a poor R^2 (see
-        ``message``) still has parameters and predicts with them, so its curve can be shown.
-        """
-        i = as_current(current, current_unit or self.current_unit)
-        if not self.success and not self.params:
-            return np.full(i.shape, np.nan)
-        fam = get_family(self.family)
-        return fam(i, *[self.params[p] for p in fam.params])
-
-    def to_dict(self) -> dict:
-        """One flat row: family, success, statistics, parameters, ``stderr_<p>``, CIs."""
-        row = {
-            "family": self.family,
-            "success": self.success,
-            "message": self.message,
-            "n_points": self.n,
-            "n_params": self.k,
-            "r2": self.r2,
-            "rmse": self.rmse,
-            "aic": self.aic,
-            "aicc": self.aicc,
-            "bic": self.bic,
-            "loss": self.loss,
-            "current_unit": self.current_unit,
-        }
-        row.update(self.params)
-        row.update({f"stderr_{p}": v for p, v in self.stderr.items()})
-        if self.ci is not None:
-            row["ci_level"] = self.ci_level
-            row.update({f"ci_low_{p}": lo for p, (lo, _) in self.ci.items()})
-            row.update({f"ci_high_{p}": hi for p, (_, hi) in self.ci.items()})
-        return row
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per parameter: value, unit, stderr, CI, plus the fit's statistics."""
-        rows = []
-        for p, v in self.params.items():
-            lo, hi = self.ci[p] if self.ci else (math.nan, math.nan)
-            rows.append(
-                {
-                    "family": self.family,
-                    "param": p,
-                    "value": v,
-                    "unit": self.param_units.get(p, ""),
-                    "stderr": self.stderr.get(p, math.nan),
-                    "ci_low": lo,
-                    "ci_high": hi,
-                    "success": self.success,
-                    "r2": self.r2,
-                    "rmse": self.rmse,
-                    "aic": self.aic,
-                    "aicc": self.aicc,
-                    "bic": self.bic,
-                    "message": self.message,
-                }
-            )
-        if not rows:
-            rows.append(
-                {"family": self.family, "param": None, "success": False, "message": self.message}
-            )
-        return pd.DataFrame(rows)
 
 
 def _failed(fam: Family, message: str, n: int, current_unit: str, loss: str) -> FitResult:
@@ -295,40 +196,16 @@ def fit_curve(
         ``success=False`` with a ``message`` for data that cannot be fitted.
     """
     fam = get_family(family)
-    if loss not in LOSSES:
-        raise ValueError(f"loss must be one of {LOSSES}; got {loss!r}")
-    if not (isinstance(bootstrap, (int, np.integer)) and bootstrap >= 0):
-        raise ValueError(f"bootstrap must be a non-negative integer; got {bootstrap!r}")
-    if not 0 < ci_level < 1:
-        raise ValueError(f"ci_level must be in (0, 1); got {ci_level!r}")
-    if not f_scale > 0:
-        raise ValueError(f"f_scale must be positive; got {f_scale!r}")
-    i = as_current(current, current_unit)
-    r = as_rate(rate)
-    s = None if sem is None else as_rate(sem)
-    negative = np.isfinite(r) & (r < 0)
-    if negative.any() and not allow_negative_rates:
-        raise ValueError(
-            f"rate has {int(negative.sum())} negative values (min {r[negative].min():g} Hz); "
-            "firing rates are >= 0: pass allow_negative_rates=True for baseline-subtracted rates"
-        )
-    k = fam.n_params
-    reason = _check_data(i, r, s, k)
+    check_fit_options(loss, f_scale, bootstrap, ci_level)
+    i, r, s = _as_data(current, rate, sem, current_unit, allow_negative_rates)
+    reason = _check_data(i, r, s, fam.n_params)
     if reason is not None:
         return _failed(fam, reason, i.size, current_unit, loss)
 
     # sort by current so guesses and floating-point sums do not depend on the point order
     order = np.argsort(i, kind="stable")
-    inverse = np.empty_like(order)
-    inverse[order] = np.arange(order.size)
     i_s, r_s = i[order], r[order]
-    if s is not None:
-        pos = s[s > 0]
-        floor = sem_floor * (float(np.median(pos)) if pos.size else 1.0)
-        w = 1.0 / np.maximum(s[order], floor)
-    else:
-        w = np.ones_like(r_s)
-
+    w = _weights(s, order, sem_floor)
     try:
         lo, hi = (np.asarray(b, dtype=float) for b in fam.bounds(i_s, r_s))
         starts = fam.starts(i_s, r_s)
@@ -343,80 +220,30 @@ def fit_curve(
     p = sol.x
     fitted_s = fam.func(i_s, *p)
     res_s = r_s - fitted_s
-    n = i.size
-    rss_floor = n * (1e-10 * float(np.max(np.abs(r_s)))) ** 2
-    rss = max(float(np.sum((w * res_s) ** 2)), rss_floor)
-    ss_tot = float(np.sum((r_s - r_s.mean()) ** 2))
-    r2 = 1.0 - float(np.sum(res_s**2)) / ss_tot
-    rmse = float(np.sqrt(np.mean(res_s**2)))
     known_var = s is not None and absolute_sigma
-    aic, aicc, bic = _criteria(rss, n, k, known_var)
-
-    s2 = 1.0 if known_var else rss / max(n - k, 1)
+    stats = fit_statistics(r_s, res_s, w, fam.n_params, known_var)
+    s2 = 1.0 if known_var else stats["rss"] / max(i.size - fam.n_params, 1)
     stderr = standard_errors(sol.jac, s2)
-
-    # a parameter within 1e-6 of its range (or, unbounded on one side, of its scale) of a bound
-    tol = 1e-6 * np.where(np.isfinite(hi - lo), hi - lo, sol.x_scale)
-    at_bounds = tuple(
-        name
-        for name, v, a, b, t in zip(fam.params, p, lo, hi, tol, strict=True)
-        if (np.isfinite(a) and v - a <= t) or (np.isfinite(b) and b - v <= t)
-    )
-    notes = []
-    success = bool(sol.status > 0)
-    if not success:
-        notes.append(f"optimiser did not converge: {sol.message}")
-    else:
-        notes.append("converged")
-    if not np.isfinite(r2) or r2 < min_r2:
-        success = False
-        notes.append(
-            f"poor fit: R^2 = {r2:.3g} < min_r2 = {min_r2:g} (data too noisy, or the family "
-            "does not describe them)"
-        )
-    if at_bounds:
-        notes.append(f"parameters at a bound: {', '.join(at_bounds)}")
-    if not np.all(np.isfinite(stderr)):
-        notes.append("standard errors undefined (parameters not identifiable from these data)")
-    loose = poorly_determined(fam.params, p, stderr, lo)
-    if loose:
-        notes.append(f"poorly determined (standard error above the value): {', '.join(loose)}")
-
+    at_bounds = _at_bounds(fam.params, p, lo, hi, sol.x_scale)
+    success, message = _verdict(fam, sol, stats["r2"], min_r2, at_bounds, stderr, lo)
     ci = None
     if bootstrap and success:
         ci = _bootstrap(
-            fam,
-            i_s,
-            fitted_s,
-            res_s,
-            w,
-            lo,
-            hi,
-            p,
-            loss,
-            f_scale,
-            max_nfev,
-            bootstrap,
-            ci_level,
-            seed,
-        )
-
+            fam, i_s, fitted_s, res_s, w, (lo, hi), p, loss, f_scale, max_nfev, bootstrap,
+            ci_level, seed,
+        )  # fmt: skip
+    inverse = np.argsort(order, kind="stable")  # back to the caller's point order
     return FitResult(
         family=fam.name,
         success=success,
-        message="; ".join(notes),
+        message=message,
         params={name: float(v) for name, v in zip(fam.params, p, strict=True)},
         stderr={name: float(v) for name, v in zip(fam.params, stderr, strict=True)},
         param_units=fam.param_units(current_unit),
         current_unit=current_unit,
-        n=n,
-        k=k,
-        rss=rss,
-        rmse=rmse,
-        r2=r2,
-        aic=aic,
-        aicc=aicc,
-        bic=bic,
+        n=i.size,
+        k=fam.n_params,
+        **stats,
         residuals=res_s[inverse],
         fitted=fitted_s[inverse],
         ci=ci,
@@ -428,7 +255,100 @@ def fit_curve(
     )
 
 
-def _bootstrap(fam, i, fitted, res, w, lo, hi, p, loss, f_scale, max_nfev, b, level, seed):
+def check_fit_options(loss: str, f_scale: float, bootstrap: int, ci_level: float) -> None:
+    """Raise ``ValueError`` for a loss, loss scale, bootstrap count or interval level that
+    :func:`fit_curve` cannot use, naming the argument and the value given."""
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {LOSSES}; got {loss!r}")
+    if not (isinstance(bootstrap, (int, np.integer)) and bootstrap >= 0):
+        raise ValueError(f"bootstrap must be a non-negative integer; got {bootstrap!r}")
+    if not 0 < ci_level < 1:
+        raise ValueError(f"ci_level must be in (0, 1); got {ci_level!r}")
+    if not f_scale > 0:
+        raise ValueError(f"f_scale must be positive; got {f_scale!r}")
+
+
+def _as_data(current, rate, sem, current_unit: str, allow_negative_rates: bool):
+    """Currents in ``current_unit``, rates and SEMs in Hz, as float arrays; negative rates
+    refused unless allowed."""
+    i = as_current(current, current_unit)
+    r = as_rate(rate)
+    s = None if sem is None else as_rate(sem)
+    negative = np.isfinite(r) & (r < 0)
+    if negative.any() and not allow_negative_rates:
+        raise ValueError(
+            f"rate has {int(negative.sum())} negative values (min {r[negative].min():g} Hz); "
+            "firing rates are >= 0: pass allow_negative_rates=True for baseline-subtracted rates"
+        )
+    return i, r, s
+
+
+def _weights(sem: np.ndarray | None, order: np.ndarray, sem_floor: float) -> np.ndarray:
+    """1/sem in the sorted order, SEMs raised to ``sem_floor`` x their median positive value
+    (a rate of zero in every trial has SEM 0); ones without SEMs."""
+    if sem is None:
+        return np.ones(order.size)
+    pos = sem[sem > 0]
+    floor = sem_floor * (float(np.median(pos)) if pos.size else 1.0)
+    return 1.0 / np.maximum(sem[order], floor)
+
+
+def fit_statistics(
+    rate: np.ndarray, residuals: np.ndarray, weights: np.ndarray, k: int, known_var: bool
+) -> dict[str, float]:
+    """RSS, RMSE, R^2, AIC, AICc and BIC of a fit with ``k`` parameters (module docstring).
+
+    RSS is weighted and floored at n (1e-10 max|r|)^2; RMSE and R^2 are unweighted.
+    """
+    n = rate.size
+    rss_floor = n * (1e-10 * float(np.max(np.abs(rate)))) ** 2
+    rss = max(float(np.sum((weights * residuals) ** 2)), rss_floor)
+    ss_tot = float(np.sum((rate - rate.mean()) ** 2))
+    aic, aicc, bic = _criteria(rss, n, k, known_var)
+    return {
+        "rss": rss,
+        "rmse": float(np.sqrt(np.mean(residuals**2))),
+        "r2": 1.0 - float(np.sum(residuals**2)) / ss_tot,
+        "aic": aic,
+        "aicc": aicc,
+        "bic": bic,
+    }
+
+
+def _at_bounds(names, p, lo, hi, scale) -> tuple[str, ...]:
+    """The parameters within 1e-6 of their range (or, unbounded on one side, of their scale)
+    of a bound."""
+    tol = 1e-6 * np.where(np.isfinite(hi - lo), hi - lo, scale)
+    return tuple(
+        name
+        for name, v, a, b, t in zip(names, p, lo, hi, tol, strict=True)
+        if (np.isfinite(a) and v - a <= t) or (np.isfinite(b) and b - v <= t)
+    )
+
+
+def _verdict(fam, sol, r2, min_r2, at_bounds, stderr, lo) -> tuple[bool, str]:
+    """Whether the fit succeeded, and its message: convergence, R^2, bounds, standard errors."""
+    success = bool(sol.status > 0)
+    notes = ["converged" if success else f"optimiser did not converge: {sol.message}"]
+    if not np.isfinite(r2) or r2 < min_r2:
+        success = False
+        notes.append(
+            f"poor fit: R^2 = {r2:.3g} < min_r2 = {min_r2:g} (data too noisy, or the family "
+            "does not describe them)"
+        )
+    if at_bounds:
+        notes.append(f"parameters at a bound: {', '.join(at_bounds)}")
+    if not np.all(np.isfinite(stderr)):
+        notes.append("standard errors undefined (parameters not identifiable from these data)")
+    loose = poorly_determined(fam.params, sol.x, stderr, lo)
+    if loose:
+        notes.append(f"poorly determined (standard error above the value): {', '.join(loose)}")
+    return success, "; ".join(notes)
+
+
+def _bootstrap(fam, i, fitted, res, w, bounds, p, loss, f_scale, max_nfev, b, level, seed):
+    """Residual-bootstrap percentile intervals of the parameters (module docstring)."""
+    lo, hi = bounds
     rng = np.random.default_rng(seed)
     draws = []
     z = w * res  # standardised residuals: exchangeable across points when sem is known
@@ -443,68 +363,6 @@ def _bootstrap(fam, i, fitted, res, w, lo, hi, p, loss, f_scale, max_nfev, b, le
     q = [100 * (1 - level) / 2, 100 * (1 + level) / 2]
     lo_q, hi_q = np.percentile(draws, q, axis=0)
     return {name: (float(a), float(c)) for name, a, c in zip(fam.params, lo_q, hi_q, strict=True)}
-
-
-@dataclass
-class FamilyComparison:
-    """Fits of several families to one curve, ranked by an information criterion."""
-
-    results: list[FitResult]
-    criterion: str = "aic"
-
-    @property
-    def ranked(self) -> list[FitResult]:
-        """Successful fits from best (lowest criterion) to worst, then the failed ones."""
-        ok = sorted(
-            (r for r in self.results if r.success), key=lambda r: getattr(r, self.criterion)
-        )
-        return ok + [r for r in self.results if not r.success]
-
-    @property
-    def best(self) -> FitResult | None:
-        """The best successful fit, or None if every family failed."""
-        ranked = self.ranked
-        return ranked[0] if ranked and ranked[0].success else None
-
-    def __getitem__(self, family: str) -> FitResult:
-        """The fit of ``family`` (a key or an alias such as ``"rectifier"``)."""
-        for name in (family, canonical(family)):
-            for r in self.results:
-                if r.family == name:
-                    return r
-        raise KeyError(family)
-
-    def rows(self) -> list[dict]:
-        """One flat dict per family in rank order: ``family``, ``rank``, the fit's statistics and
-        parameters (:meth:`FitResult.to_dict`), ``criterion``, ``delta`` and ``weight``.
-
-        ``delta`` is the criterion minus the best one; ``weight`` the Akaike weight
-        exp(-delta/2) / sum exp(-delta/2) over successful fits (Burnham & Anderson 2002).
-        ``rank`` counts from 1 over successful fits and is NaN for failed ones.
-        """
-        ranked = self.ranked
-        crit = np.array([getattr(r, self.criterion) if r.success else np.nan for r in ranked])
-        best = np.nanmin(crit) if np.isfinite(crit).any() else np.nan
-        delta = crit - best
-        rel = np.where(np.isfinite(delta), np.exp(-0.5 * np.nan_to_num(delta, nan=np.inf)), 0)
-        weight = rel / rel.sum() if rel.sum() > 0 else np.full(len(ranked), np.nan)
-        rows = []
-        for k, (fit, c, d, wt) in enumerate(zip(ranked, crit, delta, weight, strict=True)):
-            row = fit.to_dict()
-            family = row.pop("family")
-            rank = float(k + 1) if np.isfinite(c) else math.nan
-            rows.append(
-                {"family": family, "rank": rank, **row}
-                | {"criterion": self.criterion, "delta": float(d), "weight": float(wt)}
-            )
-        return rows
-
-    def to_frame(self) -> pd.DataFrame:
-        """:meth:`rows` as a table, one row per family in rank order: ``family``, ``rank``, the
-        statistics, every family's parameters, then ``criterion``, ``delta`` and ``weight``."""
-        frame = pd.DataFrame(self.rows())
-        last = ["criterion", "delta", "weight"]
-        return frame[[c for c in frame.columns if c not in last] + last]
 
 
 def fit_families(

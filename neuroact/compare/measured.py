@@ -47,6 +47,7 @@ __all__ = [
     "CellFits",
     "PARAMETER_COLUMNS",
     "read_fi_table",
+    "mean_of_repeats",
     "fit_cells",
     "fit_cell",
     "cell_seed",
@@ -224,37 +225,60 @@ def read_fi_table(
         rate = numeric_column(frame, rate_col, "rate_col") * _RATE_UNITS[rate_unit]
         check_rates(rate, f"rate_col={rate_col!r}", allow_negative_rates)
     else:
-        _require(frame, count_col, "count_col")
-        if duration_col is not None:
-            _require(frame, duration_col, "duration_col")
-            dur = numeric_column(frame, duration_col, "duration_col")
-            if (dur <= 0).any():
-                raise ValueError(
-                    f"duration_col={duration_col!r} must hold durations > 0; got minimum "
-                    f"{dur.min():g} {duration_unit}"
-                )
-        else:
-            dur = pd.Series(float(duration), index=frame.index)
-        rate = numeric_column(frame, count_col, "count_col") / (
-            dur * _DURATION_UNITS[duration_unit]
-        )
+        rate = _rate_from_counts(frame, count_col, duration_col, duration, duration_unit)
         check_rates(rate, f"count_col={count_col!r}", allow_negative_rates)
     data = pd.DataFrame(
         {
             "cell_id": frame[cell_col].to_numpy(),
             "current": current.to_numpy(float),
             "rate_Hz": rate.to_numpy(float),
+            "n_sweeps": 1,
+            "rate_sem_Hz": np.nan,
         }
     )
-    data["n_sweeps"] = 1
-    data["rate_sem_Hz"] = np.nan
     if repeats == "mean":
-        if current_round:
-            data["current"] = np.round(data["current"] / current_round) * current_round
-        g = data.groupby(["cell_id", "current"], sort=False)["rate_Hz"]
-        data = g.agg(rate_Hz="mean", n_sweeps="size", rate_std="std").reset_index()
-        data["rate_sem_Hz"] = data.pop("rate_std") / np.sqrt(data["n_sweeps"])
+        data = mean_of_repeats(data, current_round)
     return MeasuredCurves(data.reset_index(drop=True), current_unit)
+
+
+def _rate_from_counts(
+    frame: pd.DataFrame,
+    count_col: str,
+    duration_col: str | None,
+    duration: float | None,
+    duration_unit: str,
+) -> pd.Series:
+    """Rate in Hz = spike count / step duration (a column, or one value for every row)."""
+    _require(frame, count_col, "count_col")
+    if duration_col is not None:
+        _require(frame, duration_col, "duration_col")
+        dur = numeric_column(frame, duration_col, "duration_col")
+        if (dur <= 0).any():
+            raise ValueError(
+                f"duration_col={duration_col!r} must hold durations > 0; got minimum "
+                f"{dur.min():g} {duration_unit}"
+            )
+    else:
+        dur = pd.Series(float(duration), index=frame.index)
+    return numeric_column(frame, count_col, "count_col") / (dur * _DURATION_UNITS[duration_unit])
+
+
+def mean_of_repeats(data: pd.DataFrame, current_round: float | None = None) -> pd.DataFrame:
+    """The sweeps of each cell that share a current averaged into one point: ``rate_Hz`` their
+    mean, ``n_sweeps`` their number, ``rate_sem_Hz`` the standard error of the mean (NaN for
+    one sweep); currents rounded to multiples of ``current_round`` first, if given.
+
+    See Also
+    --------
+    read_fi_table : calls it with ``repeats="mean"``.
+    """
+    data = data.copy()
+    if current_round:
+        data["current"] = np.round(data["current"] / current_round) * current_round
+    g = data.groupby(["cell_id", "current"], sort=False)["rate_Hz"]
+    data = g.agg(rate_Hz="mean", n_sweeps="size", rate_std="std").reset_index()
+    data["rate_sem_Hz"] = data.pop("rate_std") / np.sqrt(data["n_sweeps"])
+    return data
 
 
 @dataclass
