@@ -37,6 +37,8 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from neuroact.experiments import workers_option
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -117,9 +119,6 @@ def _non_negative_int(text: str) -> int:
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Add the ``fit`` sub-command to an ``argparse`` sub-parser collection."""
-    # heavy (pandas): imported when the parser is built, as for the run command's options
-    from neuroact.experiments import workers_option
-
     p = subparsers.add_parser(
         "fit",
         help="fit activation families (relu, softplus, LIF, ...) to measured f-I curves",
@@ -135,6 +134,23 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="an f-I table (CSV, one row per current step); or NWB files and folders of them; "
         "or, with --traces, CSV tables of voltage traces",
     )
+    _add_table_options(p)
+    _add_fit_options(p)
+    _add_recording_options(p)
+    p.add_argument("--out", type=Path, required=True, help="output folder (created if needed)")
+    figures = p.add_mutually_exclusive_group()
+    figures.add_argument("--no-figure", action="store_true", help="draw no figure")
+    figures.add_argument(
+        "--cell-panels",
+        action="store_true",
+        help="also draw cells.png, one panel per cell (slow for many cells)",
+    )
+    p.set_defaults(func=main)
+    return p
+
+
+def _add_table_options(p: argparse.ArgumentParser) -> None:
+    """Options naming the columns of an f-I table and their units."""
     p.add_argument(
         "--cell-col",
         help="column of the cell id (required for an f-I table; in a trace table optional, "
@@ -166,6 +182,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         default="ms",
         help="unit of the step duration: s, ms or us (default: %(default)s)",
     )
+
+
+def _add_fit_options(p: argparse.ArgumentParser) -> None:
+    """Options of the fits: families, criterion, loss, points, bootstrap, processes."""
     p.add_argument(
         "--families",
         nargs="+",
@@ -223,17 +243,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         metavar="N",
         help="cells fitted at a time, in separate processes; -1: every core (default: 1)",
     )
-    _add_recording_options(p)
-    p.add_argument("--out", type=Path, required=True, help="output folder (created if needed)")
-    figures = p.add_mutually_exclusive_group()
-    figures.add_argument("--no-figure", action="store_true", help="draw no figure")
-    figures.add_argument(
-        "--cell-panels",
-        action="store_true",
-        help="also draw cells.png, one panel per cell (slow for many cells)",
-    )
-    p.set_defaults(func=main)
-    return p
 
 
 def _add_recording_options(p: argparse.ArgumentParser) -> None:

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
 from neuroact.results import RunFolder
@@ -136,8 +137,6 @@ def _serial(func, jobs) -> Iterator[tuple[str, Any, float]]:
 
 
 def _local(func, jobs, workers) -> Iterator[tuple[str, Any, float]]:
-    from joblib import Parallel, delayed  # heavy (0.3-0.6 s): only when processes are used
-
     parallel = Parallel(n_jobs=workers, return_as="generator_unordered")
     yield from parallel(delayed(_call)(func, job.key, job.params) for job in jobs)
 
@@ -172,8 +171,6 @@ def map_ordered(
     if workers == 1:
         stream = (func(*args) for args in calls)
     else:
-        from joblib import Parallel, delayed  # heavy (0.3-0.6 s): only when processes are used
-
         stream = Parallel(n_jobs=workers, return_as="generator")(
             delayed(func)(*args) for args in calls
         )
@@ -186,7 +183,8 @@ def map_ordered(
 
 
 def _dask(func, jobs, scheduler, group) -> Iterator[tuple[str, Any, float]]:
-    try:
+    try:  # optional (the dask extra): imported only when a scheduler is given
+        from dask.base import tokenize
         from dask.distributed import Client, as_completed
     except ImportError as exc:  # pragma: no cover - depends on the optional extra
         raise ImportError(
@@ -194,8 +192,6 @@ def _dask(func, jobs, scheduler, group) -> Iterator[tuple[str, Any, float]]:
         ) from exc
     client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
     try:
-        from dask.base import tokenize
-
         # Keys unique to this function, sweep and parameters: a long-lived client must never
         # hand back another sweep's result for a job that happens to share a name.
         futures = [
