@@ -30,7 +30,7 @@ import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
-from neuroact import __version__
+from neuroact import __version__, cli_fit
 from neuroact.paths import (
     DATA_DIR_ENV,
     SOURCES,
@@ -151,6 +151,7 @@ def _subparser(sub, name: str, **kwargs) -> argparse.ArgumentParser:
 
 
 def _add_run(sub) -> None:
+    # on use: experiments load torch and Brian2 (seconds); --help and `data` stay instant
     from neuroact.experiments import EXPERIMENTS, assignment_option, workers_option
     from neuroact.parallel import available_cores
 
@@ -216,6 +217,7 @@ def _add_run(sub) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    # on use: experiments load torch and Brian2 (seconds); --help and `data` stay instant
     from neuroact import experiments
     from neuroact.pipeline import run_all
 
@@ -255,7 +257,7 @@ def _add_figures(sub) -> None:
 
 
 def _cmd_figures(args: argparse.Namespace) -> int:
-    from neuroact.pipeline import redraw
+    from neuroact.pipeline import redraw  # on use, as in _cmd_run
 
     run_dir = Path(args.run_dir)
     if not run_dir.is_dir():
@@ -362,7 +364,6 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``neuroact`` argument parser with every sub-command."""
-    from neuroact import cli_fit
 
     parser = argparse.ArgumentParser(
         prog="neuroact",

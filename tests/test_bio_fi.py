@@ -1,7 +1,8 @@
 """f-I curves: models, the one-group runner against the analytic oracles, the experiment.
 
-Simulations are short and use Brian2's numpy target, except the one ``compiled`` test. The
-oracles themselves are tested in ``test_bio_theory.py``.
+Simulations are short and use Brian2's numpy target (``NUMPY``), except the ``compiled`` tests
+here and the compiled programs' own tests in ``test_bio_standalone.py``. The oracles themselves
+are tested in ``test_bio_theory.py``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from neuroact.bio.neurons import MODELS, get_model, model_names
 from neuroact.bio.theory import lif_rate, siegert_rate
 
 UA_CM2 = uA / cm**2
+NUMPY = {"target": "numpy"}  # no compile step; the default ("auto") compiles a program
 
 
 # --- models ------------------------------------------------------------------------------------
@@ -63,13 +65,15 @@ def test_lif_matches_analytic_rate_within_1_percent():
     climb = np.exp((1 / low - 2e-3) / 10e-3)
     near = 1.5 * climb / (climb - 1)  # nA: R I = (V_th - E_L) e^(T/tau) / (e^(T/tau) - 1)
     currents = np.concatenate([near, [1.55, 1.7, 2.0, 3.0, 5.0, 10.0]]) * nA
-    curve = fi_curve("lif", currents, duration=1 * second, transient=0.1 * second, dt=0.01 * ms)
+    curve = fi_curve(
+        "lif", currents, duration=1 * second, transient=0.1 * second, dt=0.01 * ms, **NUMPY
+    )
     expected = lif_rate(currents)
     assert_allclose(expected[:2], low, rtol=1e-9)  # the check reaches down to the 5 Hz limit
     assert_allclose(curve.rate, expected, rtol=0.01)
     assert_allclose(curve.cv_isi, 0.0, atol=1e-6)
     below = fi_curve(
-        "lif", np.array([0.0, 1.4]) * nA, duration=0.2 * second, transient=0.1 * second
+        "lif", np.array([0.0, 1.4]) * nA, duration=0.2 * second, transient=0.1 * second, **NUMPY
     )
     assert np.all(below.rate == 0)
 
@@ -82,7 +86,7 @@ def test_noisy_lif_matches_siegert_within_3_percent(sigma_mV, currents_nA):
     model = get_model("noisy_lif", sigma=sigma_mV * mV)
     currents = np.array(currents_nA) * nA
     curve = fi_curve(
-        model, currents, duration=0.6 * second, transient=0.1 * second, trials=300, seed=3
+        model, currents, duration=0.6 * second, transient=0.1 * second, trials=300, seed=3, **NUMPY
     )
     expected = siegert_rate(currents * model.params["R_m"], sigma_mV * mV)
     assert np.all(expected > 5)
@@ -93,7 +97,9 @@ def test_noisy_lif_matches_siegert_within_3_percent(sigma_mV, currents_nA):
 def test_hodgkin_huxley_type_ii_onset():
     # numpy target at dt = 0.025 ms (rates within 1.5% of dt = 0.01 ms, same onset)
     currents = np.array([5.5, 6.0, 6.5, 10.0]) * UA_CM2
-    curve = fi_curve("hh", currents, duration=0.3 * second, transient=0.15 * second, dt=0.025 * ms)
+    curve = fi_curve(
+        "hh", currents, duration=0.3 * second, transient=0.15 * second, dt=0.025 * ms, **NUMPY
+    )
     assert np.all(curve.rate[:2] == 0)  # no sustained firing below 6.0 uA/cm2
     assert curve.first_rate[1] > 0  # ... though the onset still gives a spike pair
     assert 40 <= curve.rate[2] <= 70  # sustained by 6.5, jumping straight to ~50 Hz
@@ -107,7 +113,9 @@ def test_hodgkin_huxley_type_ii_onset():
 def test_adapting_models_continuous_onset_and_adaptation(name, currents):
     model = get_model(name)
     unit = model.current_unit
-    curve = fi_curve(model, np.array(currents) * unit, duration=1 * second, transient=0.5 * second)
+    curve = fi_curve(
+        model, np.array(currents) * unit, duration=1 * second, transient=0.5 * second, **NUMPY
+    )
     firing = curve.rate[curve.rate > 0]
     assert curve.rate[0] == 0 and firing.size >= 2
     assert firing.min() < 10  # continuous (type I) onset
@@ -117,7 +125,7 @@ def test_adapting_models_continuous_onset_and_adaptation(name, currents):
 def test_same_seed_same_numbers_and_numpy_state_untouched():
     model = get_model("noisy_lif", sigma=5 * mV)
     currents = np.array([1.0, 2.0]) * nA
-    kw = {"duration": 0.1 * second, "transient": 0.02 * second, "trials": 5}
+    kw = {"duration": 0.1 * second, "transient": 0.02 * second, "trials": 5, **NUMPY}
     np.random.seed(123)  # noqa: NPY002 (the legacy global state Brian2 touches)
     before = np.random.get_state()[1].copy()  # noqa: NPY002
     a = fi_curve(model, currents, seed=7, **kw)
@@ -130,7 +138,7 @@ def test_same_seed_same_numbers_and_numpy_state_untouched():
 
 def test_to_frame_holds_the_curve_and_its_settings():
     currents = np.array([1.0, 2.0, 3.0]) * nA
-    curve = fi_curve("lif", currents, duration=0.2 * second, transient=0.05 * second)
+    curve = fi_curve("lif", currents, duration=0.2 * second, transient=0.05 * second, **NUMPY)
     frame = curve.to_frame()
     assert list(frame["current"]) == [1.0, 2.0, 3.0] and set(frame["current_unit"]) == {"nA"}
     assert_allclose(frame["rate_Hz"], lif_rate(currents), rtol=0.01)
@@ -161,7 +169,7 @@ def test_a_model_without_refractoriness_fires_every_step_and_is_flagged():
     currents = np.array([2.0, 1000.0]) * nA
     with pytest.warns(UserWarning, match=r"model 'lif' .* from 1000 nA on .* dt_limited"):
         curve = fi_curve(
-            model, currents, duration=0.05 * second, transient=0.01 * second, dt=0.1 * ms
+            model, currents, duration=0.05 * second, transient=0.01 * second, dt=0.1 * ms, **NUMPY
         )
     assert curve.rate[1] == pytest.approx(1 / 1e-4)  # one spike per step: 1/dt
     assert curve.dt_limited.tolist() == [False, True]
@@ -175,7 +183,7 @@ def test_izhikevich_driven_hard_is_flagged():
     currents = np.array([10.0, 1e5]) * model.current_unit
     with pytest.warns(UserWarning, match=r"model 'izhikevich_rs' .* from 100000 uA/cm2 on"):
         curve = fi_curve(
-            model, currents, duration=0.05 * second, transient=0.01 * second, dt=0.1 * ms
+            model, currents, duration=0.05 * second, transient=0.01 * second, dt=0.1 * ms, **NUMPY
         )
     assert curve.dt_limited.tolist() == [False, True]
     assert curve.first_rate[1] == pytest.approx(1e4)  # its first interval is a single step
@@ -204,7 +212,7 @@ def test_izhikevich_driven_hard_is_flagged():
     ],
 )
 def test_bad_input(kwargs, error, match):
-    args = {"model": "lif", "currents": np.array([2.0]) * nA, "duration": 0.1 * second}
+    args = {"model": "lif", "currents": np.array([2.0]) * nA, "duration": 0.1 * second, **NUMPY}
     args["transient"] = 0.01 * second
     args.update(kwargs)
     model, currents = args.pop("model"), args.pop("currents")
@@ -222,20 +230,20 @@ def test_check_run_returns_si_settings():
 
 # --- compiled code -----------------------------------------------------------------------------
 @pytest.mark.compiled
-def test_compiled_targets_match_numpy_and_theory():
+def test_compiled_targets_match_numpy_and_theory(tmp_path):
     currents = np.array([1.6, 2.0, 4.0]) * nA
     kw = {"duration": 0.3 * second, "transient": 0.05 * second}
     slow = fi_curve("lif", currents, target="numpy", **kw)
     fast = fi_curve("lif", currents, target="cython", **kw)
     assert_allclose(fast.rate, slow.rate, rtol=1e-9)
     assert_allclose(fast.rate, lif_rate(currents), rtol=0.01)
-    # cpp_standalone: build once, rerun with new currents without recompiling
-    with StandaloneFICurve("lif", 3, **kw) as runner:
+    # cpp_standalone: built once, rerun with new currents without recompiling
+    with StandaloneFICurve("lif", 3, directory=tmp_path, **kw) as runner:
         first = runner.run(currents)
         again = runner.run(currents * 1.5)
     assert_allclose(first.rate, slow.rate, rtol=1e-9)
     assert_allclose(again.rate, lif_rate(currents * 1.5), rtol=0.01)
-    after = fi_curve("lif", currents, target="numpy", **kw)  # runtime device is back
+    after = fi_curve("lif", currents, target="numpy", **kw)  # the runtime device untouched
     assert_allclose(after.rate, slow.rate, rtol=0)
 
 
@@ -325,7 +333,7 @@ def test_experiment_bad_config_fails_before_writing(tmp_path, changes, error, ma
 
 def test_unseeded_runs_draw_fresh_noise():
     model = get_model("noisy_lif")
-    kw = dict(duration=0.2 * second, transient=0.05 * second, trials=5, seed=None)
+    kw = dict(duration=0.2 * second, transient=0.05 * second, trials=5, seed=None, **NUMPY)
     a = fi_curve(model, [1.2, 1.5] * nA, **kw)
     b = fi_curve(model, [1.2, 1.5] * nA, **kw)
     assert not np.array_equal(a.trial_rates, b.trial_rates)

@@ -181,6 +181,11 @@ def _tiny_config(**changes):
         target="numpy",
         raster_neurons=50,
         raster_ms=100.0,
+        band_conditions=("", "theta_sd_mV=2"),
+        band_gs=(8.0,),
+        band_max_networks=3,
+        band_duration_s=0.1,
+        band_max_duration_s=0.2,
     )
     return exp.Config(**(settings | changes))
 
@@ -213,7 +218,10 @@ def test_experiment_tiny_run_tables_agree(tmp_path):
     al = energy[energy["budget"] == "attwell_laughlin_2001"].set_index("label")
     assert_allclose(al["atp_per_neuron_per_s"], show["atp_per_neuron_per_s"][al.index])
     assert_allclose(al["measured_frac_active_50ms"], show["frac_active_50ms"][al.index])
-    assert len(exp.draw(run)) == 4
+    assert len(exp.draw(run)) == 6  # 4 of the sweeps, 2 of the band search
+    band = run.read_table("band_width")
+    assert len(band) == 2 and (band["networks"] <= 3).all()
+    assert set(run.read_table("band_networks")["g"]) == {8.0}
     # rerun resumes: no job is simulated again, the table is identical
     again = pd.read_csv(exp.run(cfg, tmp_path, progress=False).path / "population_summary.csv")
     assert_allclose(again["mean_rate_Hz"], summary["mean_rate_Hz"], rtol=0)
@@ -230,6 +238,12 @@ def test_experiment_tiny_run_tables_agree(tmp_path):
         ({"max_duration_s": 0.1}, ValueError, r"^max_duration_s must be >= duration_s"),
         ({"raster_neurons": 0}, ValueError, r"^raster_neurons must be an integer >= 1"),
         ({"eta_scan": ()}, ValueError, r"^eta_scan must not be empty"),
+        ({"parts": ("sweeps", "maps")}, ValueError, r"^parts must be a non-empty selection"),
+        ({"band_conditions": ("neuron=hh",)}, ValueError, r"^neuron must be one of"),
+        ({"band_conditions": ("theta_sd_mV",)}, ValueError, r"must be key=value"),
+        ({"band_max_networks": 1}, ValueError, r"^band_max_networks must be an integer >= 2"),
+        ({"band_max_duration_s": 0.01}, ValueError, r"^band_max_duration_s must be >="),
+        ({"band_gs": ()}, ValueError, r"^band_gs must not be empty"),
     ],
 )
 def test_experiment_bad_config_fails_before_writing(tmp_path, changes, error, match):

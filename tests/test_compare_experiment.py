@@ -185,7 +185,12 @@ def test_simulated_brian2_lif_curve_recovers_parameters():
     from neuroact.compare.fit import fit_families
 
     curve = fi_curve(
-        "lif", np.linspace(0.0, 4.0, 21) * nA, duration=0.5 * second, transient=0.1 * second, seed=0
+        "lif",
+        np.linspace(0.0, 4.0, 21) * nA,
+        duration=0.5 * second,
+        transient=0.1 * second,
+        seed=0,
+        target="numpy",
     )
     comp = fit_families(curve.currents, curve.rate, ["relu", "softplus", "lif"])
     assert comp.best.family == "lif"

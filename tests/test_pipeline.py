@@ -61,7 +61,7 @@ def test_killed_run_resumes_without_recomputing(tmp_path):
     report = (out / "report.md").read_text()
     assert "## Claims" in report and "Sparsity against test error" in report
     claims = pd.read_csv(out / "claims.csv")
-    assert len(claims) == 9
+    assert len(claims) == 10
     row = claims[claims["experiments"].str.contains("sparsity_vs_error")].iloc[0]
     assert row["verdict"] != "not run" and "sparsity" in row["measured"]
     # Figures are redrawn from tables alone.

@@ -80,9 +80,9 @@ def test_readable_replaces_internal_names_by_whole_words_only():
 
 def test_empty_folder_reports_every_claim_not_run(tmp_path):
     text = write_report(tmp_path, profile="quick").read_text()
-    assert text.count("| not run |") == 9 and "Quick profile: small networks" in text
-    assert "9 claims checked: 9 not run." in text
-    assert pd.read_csv(tmp_path / "claims.csv").shape[0] == 9
+    assert text.count("| not run |") == 10 and "Quick profile: small networks" in text
+    assert "10 claims checked: 10 not run." in text
+    assert pd.read_csv(tmp_path / "claims.csv").shape[0] == 10
     assert (tmp_path / "report.html").is_file()
     assert not (tmp_path / "claims.png").exists()  # no measured number: no claims figure
 
@@ -118,7 +118,7 @@ def test_write_report_writes_markdown_and_html_with_the_same_claims(tmp_path):
     md = write_report(run, profile="full", figures=figures)
     html = (run / "report.html").read_text()
     claims = pd.read_csv(run / "claims.csv")
-    assert md == run / "report.md" and len(claims) == 9
+    assert md == run / "report.md" and len(claims) == 10
     text = md.read_text()
     for claim, verdict in zip(claims["claim"], claims["verdict"], strict=True):
         assert f"| {readable(claim)} |" in text and f"<td>{readable(claim)}</td>" in html
@@ -128,7 +128,7 @@ def test_write_report_writes_markdown_and_html_with_the_same_claims(tmp_path):
     # same figures in the same order, the claims figure first, drawn into the figures folder
     linked = re.findall(r"!\[([^\]]*)\]\(([^)]+)\)", text)
     embedded = re.findall(r'<img src="data:image/png;base64,[^"]+" alt="([^"]*)">', html)
-    assert [t for t, _ in linked] == embedded and len(embedded) == 20
+    assert [t for t, _ in linked] == embedded and len(embedded) == 25
     assert linked[0] == ("Claims against the papers", "../figures/claims.png")
     assert (figures / "claims.png").stat().st_size > 10_000 and not (run / "claims.png").exists()
 

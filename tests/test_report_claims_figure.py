@@ -92,7 +92,7 @@ def test_dots_are_coloured_by_verdict():
 def test_the_committed_claims_all_get_a_row():
     table = claims_table(FULL)
     expected = int(np.isfinite(table["value"].astype(float)).sum())
-    assert len(claim_rows(table)) == expected == 9
+    assert len(claim_rows(table)) == expected == 10
     assert len(data_axes(claims_vs_paper(table))) == expected
 
 

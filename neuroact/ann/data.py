@@ -63,6 +63,7 @@ from neuroact.paths import (
     package_data_dir,
     where,
 )
+from neuroact.results import atomic_path
 
 __all__ = [
     "DATA_DIR_ENV",
@@ -285,8 +286,6 @@ def make_subset(
     ``numpy.random.default_rng(seed + k)`` (k = 0, 1, 2 for train, val, test) and stored in
     their original order as uint8 in a compressed ``.npz``. Returns the written path.
     """
-    from neuroact.results import atomic_path
-
     per_class = dict(SUBSET_PER_CLASS if per_class is None else per_class)
     arrays = {}
     for k, split in enumerate(("train", "val", "test")):

@@ -68,6 +68,10 @@ __all__ = [
     "unit_view",
 ]
 
+# the output view of smooth units: |a| <= DEFAULT_EPS * (DEFAULT_PERCENTILE-th percentile of |a|)
+DEFAULT_EPS = 0.01
+DEFAULT_PERCENTILE = 99.0
+
 STAT_COLUMNS = (
     "units",
     "eval_samples",
@@ -152,8 +156,8 @@ class RunningLayerStats:
     def __init__(
         self,
         spec: ActivationSpec,
-        eps: float = 0.01,
-        percentile: float = 99.0,
+        eps: float = DEFAULT_EPS,
+        percentile: float = DEFAULT_PERCENTILE,
         conv_unit: str = "channel_position",
     ):
         check_view(eps, percentile, conv_unit)
@@ -410,8 +414,8 @@ def accumulate(
     layers: list[Layer],
     *,
     conv_unit: str = "channel_position",
-    eps: float = 0.01,
-    percentile: float = 99.0,
+    eps: float = DEFAULT_EPS,
+    percentile: float = DEFAULT_PERCENTILE,
     loss_fn: Callable | None = None,
     max_batches: int | None = None,
     device: torch.device | None = None,

@@ -34,19 +34,50 @@ The mean input is ``mu = C_E J tau (nu_ext + nu_E (1 - g/4))`` and its variance
     keeps both ``mu`` and ``sigma`` of the reference network exactly (dense connectivity
     ``C_E / N_E``; more shared input).
 
-Heterogeneity
--------------
-``heterogeneity = s > 0`` gives each neuron its own external rate ``nu_ext * m_i`` with
-``m_i`` log-normal, mean 1 and log-standard deviation ``s`` (``m_i = exp(s z - s^2 / 2)``,
-``z ~ N(0, 1)``): cortex's sparse regime is not a knife edge, and a spread of excitability
-spreads the rates (many almost silent neurons, a few active ones).
+Heterogeneity and the mechanisms of the band-width study
+---------------------------------------------------------
+Off by default (the network above); each can be switched on alone or together:
+
+``heterogeneity = s > 0`` (drive)
+    each neuron its own external rate ``nu_ext * m_i``, ``m_i`` log-normal with mean 1 and
+    log-standard deviation ``s`` (``m_i = exp(s z - s^2 / 2)``, ``z ~ N(0, 1)``).
+``theta_sd > 0`` (thresholds)
+    each neuron its own threshold ``theta + theta_sd z`` (Gaussian, kept at least 0.5 mV above
+    ``v_reset``); ``nu_thr`` and ``eta`` keep referring to the mean ``theta``.
+``neuron = "adex"`` (spike-frequency adaptation)
+    adaptive exponential integrate-and-fire neurons (Brette & Gerstner 2005) written in
+    Brunel's frame, ``tau dV/dt = -V + Delta_T exp((V - theta_i) / Delta_T) - w``,
+    ``tau_w dw/dt = a V - w``, ``w += b`` at a spike (:func:`neuroact.bio.neurons.
+    adaptation_in_voltage`: Brette & Gerstner's regular-spiking cell divided by its leak,
+    ``a = 0.133``, ``b = 2.68 mV``, ``tau_w = 144 ms``, ``Delta_T = 2 mV``); the spike is
+    detected at ``theta_i + ADEX_PEAK_DELTAS * Delta_T``; Euler integration.
+``synapse = "conductance"`` (shunting)
+    every input (recurrent and external) moves ``V`` a fixed fraction of the way to its
+    reversal potential, ``V += w (E - V)``: the limit of fast conductance transients
+    (Richardson & Gerstner 2005), whose inputs shunt the membrane (the effective time constant
+    falls as the input rate grows) and whose inhibition weakens near ``E_inh``. ``E_exc = 70
+    mV`` and ``E_inh = -10 mV`` above rest (0 and -80 mV for a rest at -70 mV); the jump sizes
+    ``w_E = J / (E_exc - V_m)`` and ``w_I = g J / (V_m - E_inh)`` give the current-based PSPs
+    at ``V_m = (v_reset + theta) / 2``. The ``k`` external inputs of one step act as one input
+    of ``k w_E`` (relative error ``(k w_E)^2 / 2``, below 1e-5 here).
+
+External drive sampler
+----------------------
+``sampler = "inversion"`` (default) draws the external counts with
+:data:`neuroact.bio.poisson.poisson_small` (exact, one uniform number per neuron and step:
+several times faster than Brian2's ``poisson``); ``"brian2"`` uses Brian2's ``poisson``, the
+sampler of earlier versions. Both draw the same distribution, not the same numbers.
 
 Code-generation targets
 -----------------------
 ``numpy`` (no compile step: tests, tiny networks), ``cython`` (compiled once per code object
 and cached; the default for runtime simulations), ``cpp_standalone`` (the whole simulation
-compiled to C++ and run in a separate process, optionally with OpenMP threads). See
+compiled to C++ and run in a separate process, optionally with OpenMP threads; see
+:mod:`neuroact.bio.runtime` for the threads' wait policy). See
 ``benchmarks/bench_network.py`` for measured wall time per simulated second.
+
+The configuration, :class:`BrunelConfig`, lives in :mod:`neuroact.bio.network_config`
+(importable from here).
 
 See Also
 --------
@@ -58,11 +89,10 @@ neuroact.experiments.population_sparsity : sweeps over (g, eta) as resumable job
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, field, replace
-from typing import Any
 
 import numpy as np
 from brian2 import (
@@ -72,8 +102,6 @@ from brian2 import (
     SpikeMonitor,
     Synapses,
     defaultclock,
-    ms,
-    mV,
     prefs,
     second,
     set_device,
@@ -83,151 +111,19 @@ from brian2 import device as brian_device
 from brian2 import seed as brian_seed
 
 from neuroact.bio.activity import PopulationActivity
-from neuroact.bio.runtime import check_target, codegen_target, seeded
-from neuroact.bio.units import check_count, check_number, show, to_column, to_si
+from neuroact.bio.network_config import (
+    ADEX_PEAK_DELTAS,
+    MIN_THRESHOLD_ABOVE_RESET,
+    NEURONS,
+    SAMPLERS,
+    SYNAPSES,
+    BrunelConfig,
+)
+from neuroact.bio.poisson import MAX_SMALL_MEAN, poisson_small, reseed
+from neuroact.bio.runtime import codegen_target, openmp_environment, seeded
+from neuroact.bio.units import check_number, show, to_si
 
-__all__ = ["BrunelConfig", "PopulationActivity", "simulate"]
-
-
-@dataclass(frozen=True)
-class BrunelConfig:
-    """Parameters of one Brunel (2000) network simulation (Brian2 quantities where physical).
-
-    Parameters
-    ----------
-    n_exc : number of excitatory neurons ``N_E``; ``N_I = N_E // 4``.
-    g : relative strength of inhibition (inhibitory efficacy ``-g J``), >= 0.
-    eta : external rate in units of ``nu_thr``, >= 0.
-    epsilon : connection probability in (0, 1]; gives ``C_E = round(epsilon N_E)`` when
-        ``c_exc`` is not given.
-    c_exc : excitatory in-degree ``C_E``; None derives it from ``epsilon``. After construction
-        it always holds the in-degree used (``C_I = round(C_E / 4)`` is :attr:`c_inh`).
-    reference_c_exc : if given, scale ``J`` by ``reference_c_exc / C_E`` (keeps ``J C_E``).
-    J : excitatory efficacy (PSP amplitude), e.g. ``0.1*mV``.
-    delay, tau, theta, v_reset, t_ref : as in Brunel (2000); ``v_reset`` below ``theta``,
-        ``delay`` at least one step ``dt``.
-    heterogeneity : log-standard deviation of the per-neuron external rate multiplier (0 = none).
-    duration : analysed simulated time (after ``transient``).
-    transient : simulated time discarded at the start.
-    dt : integration step.
-    seed : seed of connectivity, initial potentials, heterogeneity and Brian2's noise.
-    target : ``"numpy"``, ``"cython"`` or ``"cpp_standalone"`` (:mod:`neuroact.bio.runtime`).
-    threads : OpenMP threads for ``cpp_standalone`` (ignored by the runtime targets).
-
-    Raises
-    ------
-    TypeError, ValueError
-        On construction, naming the parameter, for a wrong type or unit or an impossible value.
-    """
-
-    n_exc: int = 10_000
-    g: float = 5.0
-    eta: float = 2.0
-    epsilon: float = 0.1
-    c_exc: int | None = None
-    reference_c_exc: int | None = None
-    J: Quantity = field(default_factory=lambda: 0.1 * mV)
-    delay: Quantity = field(default_factory=lambda: 1.5 * ms)
-    tau: Quantity = field(default_factory=lambda: 20.0 * ms)
-    theta: Quantity = field(default_factory=lambda: 20.0 * mV)
-    v_reset: Quantity = field(default_factory=lambda: 10.0 * mV)
-    t_ref: Quantity = field(default_factory=lambda: 2.0 * ms)
-    heterogeneity: float = 0.0
-    duration: Quantity = field(default_factory=lambda: 1.0 * second)
-    transient: Quantity = field(default_factory=lambda: 200.0 * ms)
-    dt: Quantity = field(default_factory=lambda: 0.1 * ms)
-    seed: int = 0
-    target: str = "cython"
-    threads: int = 1
-
-    def __post_init__(self) -> None:
-        n = check_count("n_exc", self.n_exc, minimum=4)
-        check_number("g", self.g, nonnegative=True)
-        check_number("eta", self.eta, nonnegative=True)
-        eps = check_number("epsilon", self.epsilon, positive=True, upper=1.0)
-        # c_exc given, or derived from epsilon (and derived again by with_ when N_E changes)
-        object.__setattr__(self, "_c_exc_derived", self.c_exc is None)
-        if self.c_exc is None:
-            object.__setattr__(self, "c_exc", max(1, round(eps * n)))
-        check_count("c_exc", self.c_exc)
-        if self.reference_c_exc is not None:
-            check_count("reference_c_exc", self.reference_c_exc)
-        to_si(self.J, volt, "J", positive=True)
-        theta = to_si(self.theta, volt, "theta", positive=True)
-        if to_si(self.v_reset, volt, "v_reset") >= theta:
-            raise ValueError(
-                f"v_reset must lie below theta ({show(self.theta)}); got {show(self.v_reset)}"
-            )
-        for name in ("tau", "duration", "dt"):
-            to_si(getattr(self, name), second, name, positive=True)
-        to_si(self.t_ref, second, "t_ref", nonnegative=True)
-        to_si(self.transient, second, "transient", nonnegative=True)
-        if to_si(self.delay, second, "delay") < float(self.dt) - 1e-12:
-            raise ValueError(
-                f"delay must be at least one step dt ({show(self.dt)}); got {show(self.delay)}"
-            )
-        check_number("heterogeneity", self.heterogeneity, nonnegative=True)
-        check_count("seed", self.seed, minimum=0)
-        check_target(self.target)
-        check_count("threads", self.threads)
-
-    # derived quantities --------------------------------------------------------------------
-    @property
-    def n_inh(self) -> int:
-        """Number of inhibitory neurons ``N_I = N_E // 4``."""
-        return self.n_exc // 4
-
-    @property
-    def n_neurons(self) -> int:
-        return self.n_exc + self.n_inh
-
-    @property
-    def c_inh(self) -> int:
-        """Inhibitory in-degree ``C_I = C_E / 4`` (at least 1)."""
-        return max(1, round(self.c_exc / 4))
-
-    @property
-    def J_eff(self) -> Quantity:
-        """Excitatory efficacy after scaling (``J * reference_c_exc / C_E`` when scaled)."""
-        if self.reference_c_exc is None:
-            return self.J
-        return self.J * (self.reference_c_exc / self.c_exc)
-
-    @property
-    def nu_thr(self) -> Quantity:
-        """``theta / (J C_E tau)``: external rate per input that reaches threshold on average."""
-        return self.theta / (self.J_eff * self.c_exc * self.tau)
-
-    @property
-    def nu_ext(self) -> Quantity:
-        """External rate per input, ``eta nu_thr``."""
-        return self.eta * self.nu_thr
-
-    def with_(self, **changes: Any) -> BrunelConfig:
-        """A copy with some fields changed (a derived ``c_exc`` is derived again)."""
-        if self._c_exc_derived and "c_exc" not in changes:
-            changes["c_exc"] = None
-        return replace(self, **changes)
-
-    def describe(self) -> dict:
-        """Plain-number description (for tables and JSON; units in the keys)."""
-        return {
-            "n_exc": self.n_exc,
-            "n_inh": self.n_inh,
-            "n_neurons": self.n_neurons,
-            "g": float(self.g),
-            "eta": float(self.eta),
-            "c_exc": self.c_exc,
-            "c_inh": self.c_inh,
-            "J_mV": to_column("J_mV", self.J_eff),
-            "nu_thr_Hz": to_column("nu_thr_Hz", self.nu_thr),
-            "heterogeneity": float(self.heterogeneity),
-            "duration_s": to_column("duration_s", self.duration),
-            "transient_s": to_column("transient_s", self.transient),
-            "dt_ms": to_column("dt_ms", self.dt),
-            "seed": self.seed,
-            "target": self.target,
-        }
+__all__ = ["ADEX_PEAK_DELTAS", "NEURONS", "SAMPLERS", "SYNAPSES", "BrunelConfig", "simulate"]
 
 
 def _connectivity(cfg: BrunelConfig, rng: np.random.Generator):
@@ -240,24 +136,85 @@ def _connectivity(cfg: BrunelConfig, rng: np.random.Generator):
     return (src_e, tgt_e), (src_i, tgt_i)
 
 
+def _neuron_model(cfg: BrunelConfig) -> dict:
+    """Equations, threshold, reset, integration method and namespace of the network's neurons."""
+    common = """
+    theta_i : volt (constant)
+    lam_ext : 1 (constant)
+    p0_ext : 1 (constant)
+    """
+    ns = {"tau": cfg.tau, "v_reset": cfg.v_reset}
+    if cfg.neuron == "lif":
+        return {
+            "model": "dv/dt = -v / tau : volt (unless refractory)" + common,
+            "threshold": "v > theta_i",
+            "reset": "v = v_reset",
+            "method": "exact",
+            "namespace": ns,
+        }
+    eqs = """
+    dv/dt = (-v + delta_T * exp((v - theta_i) / delta_T) - w) / tau : volt (unless refractory)
+    dw/dt = (a_w * v - w) / tau_w : volt
+    """
+    ns |= {
+        "delta_T": cfg.adex_delta_T,
+        "a_w": cfg.adex_a,
+        "b_w": cfg.adex_b,
+        "tau_w": cfg.adex_tau_w,
+        "peak": ADEX_PEAK_DELTAS * cfg.adex_delta_T,
+    }
+    return {
+        "model": eqs + common,
+        "threshold": "v > theta_i + peak",
+        "reset": "v = v_reset; w += b_w",
+        "method": "euler",
+        "namespace": ns,
+    }
+
+
+def _synaptic_code(cfg: BrunelConfig) -> tuple[str, str, str, dict]:
+    """The external, excitatory and inhibitory updates of ``v`` and their namespace."""
+    if cfg.sampler == "inversion" and cfg.external_mean * _max_multiplier(cfg) <= MAX_SMALL_MEAN:
+        count = "poisson_small(lam_ext, p0_ext)"
+    else:
+        count = "poisson(lam_ext)"
+    if cfg.synapse == "current":
+        ns = {"J": cfg.J_eff, "gJ": cfg.g * cfg.J_eff}
+        return (
+            f"v += J * {count} * int(not_refractory)",
+            "v_post += J * int(not_refractory_post)",
+            "v_post -= gJ * int(not_refractory_post)",
+            ns | {"poisson_small": poisson_small},
+        )
+    v_match = (cfg.v_reset + cfg.theta) / 2
+    ns = {
+        "w_e": float(cfg.J_eff / (cfg.E_exc - v_match)),
+        "w_i": float(cfg.g * cfg.J_eff / (v_match - cfg.E_inh)),
+        "E_exc": cfg.E_exc,
+        "E_inh": cfg.E_inh,
+    }
+    return (
+        f"v += w_e * {count} * (E_exc - v) * int(not_refractory)",
+        "v_post += w_e * (E_exc - v_post) * int(not_refractory_post)",
+        "v_post += w_i * (E_inh - v_post) * int(not_refractory_post)",
+        ns | {"poisson_small": poisson_small},
+    )
+
+
+def _max_multiplier(cfg: BrunelConfig) -> float:
+    # the largest log-normal drive multiplier is bounded by 9 sd (probability 1e-19)
+    s = cfg.heterogeneity
+    return float(np.exp(9 * s - s**2 / 2)) if s > 0 else 1.0
+
+
 def _build(cfg: BrunelConfig):
     """Create every Brian2 object of the network and return them in an explicit Network."""
     rng = np.random.default_rng(cfg.seed)
+    reseed(cfg.seed)  # the Cython sampler's own generator (numpy's global one is left alone)
     n = cfg.n_neurons
-    eqs = """
-    dv/dt = -v / tau : volt (unless refractory)
-    lam_ext : 1 (constant)
-    """
-    group = NeuronGroup(
-        n,
-        eqs,
-        threshold="v > theta",
-        reset="v = v_reset",
-        refractory=cfg.t_ref,
-        method="exact",
-        namespace={"tau": cfg.tau, "theta": cfg.theta, "v_reset": cfg.v_reset},
-        name="brunel_neurons",
-    )
+    neuron = _neuron_model(cfg)
+    external, on_exc, on_inh, ns = _synaptic_code(cfg)
+    group = NeuronGroup(n, **neuron, refractory=cfg.t_ref, name="brunel_neurons")
     group.v = rng.uniform(float(cfg.v_reset), float(cfg.theta), size=n) * volt
     # External drive: C_E Poisson inputs of rate nu_ext each = one Poisson count per step with
     # mean C_E nu_ext dt (times a log-normal multiplier with mean 1 when heterogeneous).
@@ -265,34 +222,21 @@ def _build(cfg: BrunelConfig):
     if cfg.heterogeneity > 0:
         s = cfg.heterogeneity
         mult = np.exp(s * rng.standard_normal(n) - s**2 / 2)
-    group.lam_ext = float(cfg.c_exc * cfg.nu_ext * cfg.dt) * mult
+    lam = cfg.external_mean * mult
+    group.lam_ext = lam
+    group.p0_ext = np.exp(-lam)
+    group.namespace.update(ns)
     # Inputs are added after the membrane update and before the threshold test of the same
     # step (NEST's iaf_psc_delta order). Brian2's default slot (after the thresholds) would let
     # every input decay for one step first, i.e. J * exp(-dt/tau), which shifts the low-rate
     # regime noticeably (the rate there is steep in the drive).
-    ext = group.run_regularly(
-        "v += J * poisson(lam_ext) * int(not_refractory)",
-        when="before_thresholds",
-        name="brunel_external",
-    )
+    ext = group.run_regularly(external, when="before_thresholds", name="brunel_external")
     exc, inh = group[: cfg.n_exc], group[cfg.n_exc :]
-    ns = {"J": cfg.J_eff, "gJ": cfg.g * cfg.J_eff}
-    group.namespace.update(ns)
     syn_e = Synapses(
-        exc,
-        group,
-        on_pre="v_post += J * int(not_refractory_post)",
-        delay=cfg.delay - cfg.dt,
-        namespace=ns,
-        name="brunel_exc_syn",
+        exc, group, on_pre=on_exc, delay=cfg.delay - cfg.dt, namespace=ns, name="brunel_exc_syn"
     )
     syn_i = Synapses(
-        inh,
-        group,
-        on_pre="v_post -= gJ * int(not_refractory_post)",
-        delay=cfg.delay - cfg.dt,
-        namespace=ns,
-        name="brunel_inh_syn",
+        inh, group, on_pre=on_inh, delay=cfg.delay - cfg.dt, namespace=ns, name="brunel_inh_syn"
     )
     # A pathway run before the thresholds sees the spikes of the previous step, so one step
     # is taken off the delay to keep the transmission delay at D.
@@ -301,70 +245,132 @@ def _build(cfg: BrunelConfig):
     (se, te), (si, ti) = _connectivity(cfg, rng)
     syn_e.connect(i=se, j=te)
     syn_i.connect(i=si, j=ti)
+    # Heterogeneous thresholds from a generator of their own, so that switching them on leaves
+    # the connectivity, initial potentials and drive of the same seed unchanged.
+    theta = np.full(n, float(cfg.theta))
+    if float(cfg.theta_sd) > 0:
+        z = np.random.default_rng([cfg.seed, 1]).standard_normal(n)
+        low = float(cfg.v_reset + MIN_THRESHOLD_ABOVE_RESET)
+        theta = np.maximum(theta + float(cfg.theta_sd) * z, low)
+    group.theta_i = theta * volt
     spikes = SpikeMonitor(group, name="brunel_spikes")
     net = Network(group, ext, syn_e, syn_i, spikes)
     return net, spikes
 
 
-def _activity_from(cfg: BrunelConfig, i: np.ndarray, t: np.ndarray, meta: dict):
+def _activity_from(cfg: BrunelConfig, i: np.ndarray, t: np.ndarray, meta: dict, dur: float):
     t0 = float(cfg.transient)
     keep = t >= t0
-    dur = float(cfg.duration)
     t = t[keep] - t0
     i = i[keep]
     inside = t < dur
     return PopulationActivity(i[inside], t[inside], cfg.n_neurons, dur, meta=meta)
 
 
-def simulate(cfg: BrunelConfig) -> PopulationActivity:
+def simulate(
+    cfg: BrunelConfig,
+    *,
+    spikes_per_neuron: float | None = None,
+    max_duration: Quantity | None = None,
+) -> PopulationActivity:
     """Simulate one Brunel network; return the spikes after the transient.
 
-    ``meta`` of the result holds :meth:`BrunelConfig.describe` plus ``build_s`` (building the
-    objects and connectivity), ``run_s`` (simulation; for ``cpp_standalone`` compile + run) and
-    ``wall_per_sim_s`` (run time per simulated second, transient included). Brian2's clock,
-    code-generation target and numpy's global random state are left as they were.
+    Parameters
+    ----------
+    cfg : the network and its run.
+    spikes_per_neuron : if given (runtime targets only), keep running in steps of
+        ``cfg.duration`` until the neurons have fired this many spikes each on average after
+        the transient, or until ``max_duration`` is recorded: a low-rate network then runs long
+        enough for its interval statistics, a high-rate one stops early.
+    max_duration : the longest recording (after the transient) with ``spikes_per_neuron``;
+        default ``4 * cfg.duration``.
+
+    Returns
+    -------
+    PopulationActivity
+        ``meta`` holds :meth:`BrunelConfig.describe` plus ``build_s`` (building the objects and
+        connectivity), ``run_s`` (simulation; for ``cpp_standalone`` compile + run) and
+        ``wall_per_sim_s`` (run time per simulated second, transient included); its
+        ``duration_s`` is the recorded time. Brian2's clock, code-generation target and
+        numpy's global random state are left as they were.
     """
     if not isinstance(cfg, BrunelConfig):
         raise TypeError(f"cfg must be a BrunelConfig; got {type(cfg).__name__}")
+    limit = _check_extension(cfg, spikes_per_neuron, max_duration)
     if cfg.target == "cpp_standalone":
         return _simulate_standalone(cfg)
-    total = cfg.transient + cfg.duration
+    recorded = float(cfg.duration)
     old_dt = defaultclock.dt
     with codegen_target(cfg.target), seeded(cfg.seed):
         try:
             t0 = time.perf_counter()
             net, spikes = _build(cfg)
             defaultclock.dt = cfg.dt
-            t1 = time.perf_counter()
-            net.run(total, namespace={})
-            t2 = time.perf_counter()
+            t1, c1 = time.perf_counter(), time.process_time()
+            net.run(cfg.transient + cfg.duration, namespace={})
+            while spikes_per_neuron is not None and recorded < limit - 1e-9:
+                after = int(np.sum(np.asarray(spikes.t[:] / second) >= float(cfg.transient)))
+                if after >= spikes_per_neuron * cfg.n_neurons:
+                    break
+                step = min(float(cfg.duration), limit - recorded)
+                net.run(step * second, namespace={})
+                recorded += step
+            t2, c2 = time.perf_counter(), time.process_time()
         finally:
             defaultclock.dt = old_dt
         i = np.asarray(spikes.i[:], dtype=np.int64)
         t = np.asarray(spikes.t[:] / second, dtype=float)
+    total = float(cfg.transient) + recorded
     meta = cfg.describe() | {
         "build_s": t1 - t0,
         "run_s": t2 - t1,
-        "wall_per_sim_s": (t2 - t1) / float(total),
+        "wall_per_sim_s": (t2 - t1) / total,
+        "cpu_per_sim_s": (c2 - c1) / total,
     }
-    return _activity_from(cfg, i, t, meta)
+    return _activity_from(cfg, i, t, meta, recorded)
+
+
+def _check_extension(cfg, spikes_per_neuron, max_duration) -> float:
+    """The longest recording (s) of :func:`simulate`'s extension, its settings checked."""
+    if spikes_per_neuron is None:
+        return float(cfg.duration)
+    check_number("spikes_per_neuron", spikes_per_neuron, positive=True)
+    if cfg.target == "cpp_standalone":
+        raise ValueError(
+            "spikes_per_neuron needs a runtime target ('numpy' or 'cython'); got target "
+            "'cpp_standalone'"
+        )
+    if max_duration is None:
+        return 4 * float(cfg.duration)
+    limit = to_si(max_duration, second, "max_duration", positive=True)
+    if limit < float(cfg.duration):
+        raise ValueError(
+            f"max_duration must be at least cfg.duration ({show(cfg.duration)}); got "
+            f"{show(max_duration)}"
+        )
+    return limit
 
 
 def _simulate_standalone(cfg: BrunelConfig) -> PopulationActivity:
     total = cfg.transient + cfg.duration
     build_dir = tempfile.mkdtemp(prefix="neuroact_brunel_")
     old_threads = prefs.devices.cpp_standalone.openmp_threads
+    old_env = dict(prefs.devices.cpp_standalone.run_environment_variables)
     set_device("cpp_standalone", directory=build_dir, build_on_run=False)
     try:
         prefs.devices.cpp_standalone.openmp_threads = cfg.threads
+        prefs.devices.cpp_standalone.run_environment_variables = old_env | openmp_environment(
+            cfg.threads
+        )
         brian_seed(cfg.seed)
         t0 = time.perf_counter()
         defaultclock.dt = cfg.dt
         net, spikes = _build(cfg)
         net.run(total, namespace={})
-        t1 = time.perf_counter()
-        brian_device.build(directory=build_dir, compile=True, run=True, debug=False)
-        t2 = time.perf_counter()
+        brian_device.build(directory=build_dir, compile=True, run=False, debug=False)
+        t1, c1 = time.perf_counter(), os.times()
+        brian_device.run(directory=build_dir, with_output=False)
+        t2, c2 = time.perf_counter(), os.times()
         i = np.asarray(spikes.i[:], dtype=np.int64)
         t = np.asarray(spikes.t[:] / second, dtype=float)
         run_time = getattr(brian_device, "_last_run_time", None)
@@ -373,12 +379,17 @@ def _simulate_standalone(cfg: BrunelConfig) -> PopulationActivity:
         brian_device.activate()
         set_device("runtime")
         prefs.devices.cpp_standalone.openmp_threads = old_threads
+        prefs.devices.cpp_standalone.run_environment_variables = old_env
         with contextlib.suppress(OSError):
             shutil.rmtree(build_dir)
+    # the program's CPU time (os.times reports children only on Unix; 0 elsewhere)
+    cpu = (c2.children_user + c2.children_system) - (c1.children_user + c1.children_system)
     meta = cfg.describe() | {
-        "build_s": t1 - t0,
+        "build_s": t1 - t0,  # code generation and compilation
         "run_s": t2 - t1,
+        # the simulation loop as the program times it (without start-up and writing results)
         "wall_per_sim_s": (run_time if run_time else t2 - t1) / float(total),
+        "cpu_per_sim_s": cpu / float(total),  # the whole program
         "threads": cfg.threads,
     }
-    return _activity_from(cfg, i, t, meta)
+    return _activity_from(cfg, i, t, meta, float(cfg.duration))

@@ -9,6 +9,8 @@ Public API
 ``get_model(name, **overrides)``  a model from the registry by name.
 ``MODELS``                 the registry: name -> NeuronModel.
 ``model_names()``          the registered names.
+``adaptation_in_voltage(model)``  an AdEx model's adaptation as a network of voltage-based
+                           neurons needs it (``a / g_L``, ``b / g_L``, ``tau_w``, ``Delta_T``).
 
 Every model reads its input from the parameter ``I`` (one value per neuron), in
 ``model.current_unit``: amperes for point neurons (LIF, AdEx), a current density
@@ -57,7 +59,7 @@ from brian2 import Quantity, cm, mS, ms, mV, nA, nS, ohm, pF, uA, uF
 
 from neuroact.bio.units import check_choice, show, to_si
 
-__all__ = ["NeuronModel", "MODELS", "RULES", "get_model", "model_names"]
+__all__ = ["NeuronModel", "MODELS", "RULES", "adaptation_in_voltage", "get_model", "model_names"]
 
 # The rules a parameter can be given, each a test on its SI magnitude.
 RULES = {
@@ -362,3 +364,44 @@ def get_model(name: str | NeuronModel, **overrides: Quantity | float) -> NeuronM
     else:
         raise ValueError(f"unknown model {name!r}; expected one of {model_names()}")
     return model.with_params(**overrides) if overrides else model
+
+
+def adaptation_in_voltage(model: str | NeuronModel = "adex") -> dict[str, Quantity | float]:
+    """An AdEx model's adaptation in the units of a voltage-based (Brunel-type) network neuron.
+
+    A network whose membrane equation is written in volts (``tau dV/dt = -V + ...``, as in
+    Brunel 2000) carries the adaptation current ``w`` as the voltage ``w / g_L`` it drives
+    across the leak. Dividing the AdEx equations (Brette & Gerstner 2005) by ``g_L``:
+
+        tau_m dV/dt = -(V - E_L) + Delta_T exp((V - V_T) / Delta_T) - w',
+        tau_w dw'/dt = a' (V - E_L) - w',    at a spike: w' += b',
+
+    with ``a' = a / g_L`` (dimensionless) and ``b' = b / g_L`` (volts).
+
+    Parameters
+    ----------
+    model : an AdEx :class:`NeuronModel` or its registry name (default ``"adex"``, Brette &
+        Gerstner's regular-spiking cell: ``a' = 0.133``, ``b' = 2.68 mV``, ``tau_w = 144 ms``,
+        ``Delta_T = 2 mV``).
+
+    Returns
+    -------
+    dict
+        ``a`` (float), ``b`` (volts), ``tau_w`` (seconds), ``Delta_T`` (volts), as Brian2
+        quantities, and ``source``.
+    """
+    model = get_model(model)
+    missing = {"g_L", "a", "b", "tau_w", "Delta_T"} - set(model.params)
+    if missing:
+        raise ValueError(
+            f"model must be an AdEx model with parameters g_L, a, b, tau_w, Delta_T; "
+            f"{model.name!r} lacks {sorted(missing)}"
+        )
+    p = model.params
+    return {
+        "a": float(p["a"] / p["g_L"]),
+        "b": p["b"] / p["g_L"],
+        "tau_w": p["tau_w"],
+        "Delta_T": p["Delta_T"],
+        "source": model.source,
+    }

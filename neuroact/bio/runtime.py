@@ -33,7 +33,14 @@ from brian2 import seed as brian_seed
 
 from neuroact.bio.units import check_choice, check_count
 
-__all__ = ["TARGETS", "check_seed", "check_target", "codegen_target", "seeded"]
+__all__ = [
+    "TARGETS",
+    "check_seed",
+    "check_target",
+    "codegen_target",
+    "openmp_environment",
+    "seeded",
+]
 
 TARGETS = ("numpy", "cython", "cpp_standalone")
 
@@ -72,3 +79,20 @@ def seeded(seed: int | None) -> Iterator[None]:
         yield
     finally:
         np.random.set_state(state)  # noqa: NPY002
+
+
+def openmp_environment(threads: int) -> dict[str, str]:
+    """Environment variables for a standalone program running ``threads`` OpenMP threads.
+
+    One thread needs none. With more, GNU OpenMP's threads wait for each other at the end of
+    every parallel loop (several per time step). ``OMP_WAIT_POLICY=PASSIVE`` makes a waiting
+    thread sleep instead of spinning: on a machine whose cores are busy with other work, spinning
+    threads stalled the network for minutes per simulated second (``benchmarks/RESULTS.md``,
+    "Population sparsity"). The thread count changes which random numbers each neuron draws
+    (one generator per thread), not their distribution: over five seeds the sparse network's
+    rate did not differ between 1 and 2 threads (``benchmarks/RESULTS.md``, "Biological side").
+    """
+    check_count("threads", threads)
+    if threads == 1:
+        return {}
+    return {"OMP_WAIT_POLICY": "PASSIVE"}

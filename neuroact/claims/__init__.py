@@ -13,8 +13,8 @@ column the claim reads raises :class:`TableError` naming both. Claims never simu
 
 Modules: :mod:`neuroact.claims.bio` (thresholds, f-I fits, cortical sparsity),
 :mod:`neuroact.claims.ann` (activity, sparsity, gradients), :mod:`neuroact.claims.training`
-(speed, pre-training). A new experiment adds its claim with :func:`register` in its own module,
-imported below.
+(speed, pre-training), :mod:`neuroact.claims.bridge` (spiking twins at cortical sparsity).
+A new experiment adds its claim with :func:`register` in its own module, imported below.
 
 Examples
 --------
@@ -34,6 +34,7 @@ import pandas as pd
 from neuroact.claims import bio
 from neuroact.claims import ann
 from neuroact.claims import training
+from neuroact.claims import bridge
 
 # isort: on
 from neuroact.claims.core import (
@@ -69,6 +70,7 @@ __all__ = [
     "Tables",
     "ann",
     "bio",
+    "bridge",
     "check_claims",
     "claims_table",
     "register",

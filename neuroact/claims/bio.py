@@ -22,7 +22,7 @@ from neuroact.claims.core import (
     register,
     span,
 )
-from neuroact.literature import LENNIE_2003
+from neuroact.literature import CORTICAL_RECORDINGS, LENNIE_2003, Recording
 from neuroact.vocabulary import label
 
 # A type II neuron (Hodgkin 1948; the 1952 squid axon) starts firing at a large fraction of the
@@ -290,8 +290,13 @@ def claim_cortical_sparsity(t: Tables) -> Claim:
     (a network in several sweeps counts once) with its fraction of neurons active in 50 ms
     windows, mean rate and irregularity; how many fall in Lennie's band, and how many of those
     are asynchronous-irregular (the experiment's criterion, on CV2) under
-    :data:`SPARSE_MAX_RATE_HZ`; the standard setting g = 5, eta = 2 for contrast; and from
-    ``band.csv`` (when present) the parameter ranges inside the band.
+    :data:`SPARSE_MAX_RATE_HZ`; the standard setting g = 5, eta = 2 for contrast; from
+    ``band.csv`` (when present) the parameter ranges inside the band; and from
+    ``band_width_summary.csv`` (when present) how wide the band is along the drive eta in
+    Brunel's network and which mechanisms widen it (:func:`band_width_text`).
+
+    Weighed against recordings: the measured fractions of :data:`neuroact.literature.
+    CORTICAL_RECORDINGS`, each with its preparation and window (:func:`recordings_text`).
 
     Verdict: at best partly: a model network can show that the regime exists and how wide it
     is, not that cortex is in it. Partly if an asynchronous-irregular network under 1 Hz lies in
@@ -337,13 +342,24 @@ def claim_cortical_sparsity(t: Tables) -> Claim:
     spans = _band_spans(band) if band is not None else ""
     if spans:
         measured += f" ({spans})"
+    widths = t.optional(
+        "population_sparsity",
+        "band_width_summary",
+        ["condition", "label", "width", "width_vs_brunel", "reference_g"],
+    )
+    width_text = band_width_text(widths) if widths is not None else ""
+    if width_text:
+        measured += f"; {width_text}"
+    measured += f"; recordings: {recordings_text()}"
     # A model network can show the regime exists and how wide it is; it cannot show that cortex
     # is in it. So the verdict is at best "partly".
     if len(ai):
         verdict = PARTLY
         why = (
             "a balanced network can be that sparse (asynchronous, irregular, under 1 Hz), but "
-            "only in a narrow range of external drive; the textbook settings are far denser"
+            "only in a narrow range of external drive unless a mechanism such as heterogeneity "
+            "widens it; the textbook settings are far denser; recordings find about 10% of "
+            "neurons spiking per Up state or per touch and depend on brain state"
         )
     else:
         verdict = NOT_SUPPORTED
@@ -359,3 +375,68 @@ def claim_cortical_sparsity(t: Tables) -> Claim:
         paper_high=LENNIE_2003.high,
         unit="fraction",
     )
+
+
+# A mechanism "widens" the band when its width at the reference g is at least this multiple of
+# Brunel's network's: the edges are found to within the search's tolerance (0.01 in eta), so a
+# smaller ratio on a band 0.04 wide is within the measurement's resolution.
+WIDENS = 1.5
+
+
+def band_width_text(summary: pd.DataFrame) -> str:
+    """The band's width along eta in Brunel's network and the mechanisms that widen it.
+
+    From ``band_width_summary.csv``: ``"band width along eta at g = 8: 0.039 in Brunel's
+    network (eta 0.842-0.881); widened by drive log-sd 0.4 x3.1 (20% of its in-band networks
+    asynchronous-irregular), ...; not widened (under x1.5) by AdEx x1.1, ..."``.
+    """
+    rows = summary.assign(condition=summary["condition"].fillna("")).set_index("condition")
+    if "" not in rows.index or not np.isfinite(rows.loc["", "width"]):
+        return ""
+    base = rows.loc[""]
+    text = (
+        f"band width along eta at g = {base['reference_g']:g}: {base['width']:.3f} in Brunel's "
+        f"network (eta {base['eta_low']:.3f}-{base['eta_high']:.3f})"
+    )
+    others = rows.drop(index="").sort_values("width_vs_brunel", ascending=False)
+    wide = [_widened(r) for r in others.itertuples() if _widens(r)]
+    narrow = [
+        f"{r.label} x{r.width_vs_brunel:.1f}"
+        for r in others.itertuples()
+        if np.isfinite(r.width_vs_brunel) and not _widens(r)
+    ]
+    if wide:
+        text += f"; widened by {', '.join(wide)}"
+    if narrow:
+        text += f"; not widened (under x{WIDENS:g}) by {', '.join(narrow)}"
+    return text
+
+
+def _widened(row) -> str:
+    """``"drive log-sd 0.4 x3.1"``, with a note when the band's networks are not all
+    asynchronous-irregular (``ai_inside`` below 1: irregularity lost where the band widened)."""
+    text = f"{row.label} x{row.width_vs_brunel:.1f}"
+    ai = getattr(row, "ai_inside", np.nan)
+    if np.isfinite(ai) and ai < 1:
+        text += f" ({percent(ai, 0)} of its in-band networks asynchronous-irregular)"
+    return text
+
+
+def _widens(row) -> bool:
+    return bool(np.isfinite(row.width_vs_brunel) and row.width_vs_brunel >= WIDENS)
+
+
+def _recording(r: Recording) -> str:
+    if r.unit == "Hz":
+        value = f"under {r.high:g} Hz" if r.low is None else f"{r.low:g}-{r.high:g} Hz"
+        return f"{r.quantity}: {value} ({r.name})"
+    if r.low is None:
+        value = f"under {percent(r.high)}"
+    else:
+        value = percent(r.low) if r.low == r.high else f"{percent(r.low)}-{percent(r.high)}"
+    return f"{value} {r.quantity} ({r.name})"
+
+
+def recordings_text(recordings: tuple[Recording, ...] = CORTICAL_RECORDINGS) -> str:
+    """The measured fractions and rates the claim is weighed against, one clause each."""
+    return "; ".join(_recording(r) for r in recordings)

@@ -17,7 +17,8 @@ The protocol every experiment module follows::
         '''Redraw every figure of this experiment from its tables alone.'''
 
 ``inputs`` maps the names of earlier experiments to their run folders, for experiments that
-build on others (``compare`` reads ``fi_curves``, ``population_sparsity``, ``train_networks``).
+build on others (``compare`` reads ``fi_curves``, ``population_sparsity``, ``train_networks``;
+``bridge`` reads ``population_sparsity`` for the Brunel band).
 ``data_dir`` is the folder of the data sets (None = the embedded subset or the default cache).
 
 :func:`resolve_configs` gives each experiment its profile's ``Config`` with a user's overrides
@@ -58,6 +59,7 @@ EXPERIMENTS = (
     "vanishing_gradients",
     "activity_at_init",
     "compare",
+    "bridge",
 )
 PROFILES = ("quick", "full")
 

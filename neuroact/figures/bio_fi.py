@@ -115,6 +115,15 @@ def plot_fi_curves(
 
     fig, axes = figure_axes(2, 2, fig=fig, figsize=(11.5, 8))
     axes = axes.ravel()
+    units, handles = _draw_curves(axes, curves, theory, levels)
+    _finish_panels(axes, units, handles)
+    return fig
+
+
+def _draw_curves(
+    axes: np.ndarray, curves: pd.DataFrame, theory: pd.DataFrame | None, levels: list[float]
+) -> tuple[dict[int, set[str]], dict[int, list]]:
+    """Each (model, noise) curve in its panel; the current units and legend handles per panel."""
     units: dict[int, set[str]] = {i: set() for i in range(4)}
     handles: dict[int, list] = {i: [] for i in range(4)}
     for (model, sigma), d in curves.groupby(["model", "sigma_mV"], sort=False):
@@ -137,6 +146,11 @@ def plot_fi_curves(
             ax.plot(d["current"], d["first_rate_Hz"], "--", color=c, lw=1.2)
             handles[k].append(Line2D([], [], color=c, marker="o", ms=4, label=name))
 
+    return units, handles
+
+
+def _finish_panels(axes: np.ndarray, units: dict[int, set[str]], handles: dict[int, list]) -> None:
+    """Axis labels, titles and legends (with the keys of each panel's line styles)."""
     low, high = HH_RHEOBASE_UA_CM2
     if handles[1]:
         axes[1].axvspan(low, high, color="0.3", alpha=0.25, lw=0)
@@ -164,4 +178,3 @@ def plot_fi_curves(
         ax.set_ylim(bottom=0)
         extra = keys[0] if k == 0 else keys["adapting"] + ([band] if k == 1 else [])
         ax.legend(handles=handles[k] + extra, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    return fig

@@ -140,18 +140,8 @@ def plot_fit_grid(
     fig, axes = figure_axes(nrows, ncols, fig=fig, figsize=(2.5 * ncols + 0.4, 2.15 * nrows + 0.8))
     ok = fits[fits["success"].astype(bool)]
     for ax, g in zip(axes.flat, groups, strict=False):
-        d = points[points[group_col] == g]
-        ax.plot(d[current_col], d[rate_col], "o", ms=2.6, color="0.45", zorder=4)
-        grid = np.linspace(float(d[current_col].min()), float(d[current_col].max()), 300)
-        f = ok[ok[group_col] == g]
-        for fam in families:
-            row = f[f["family"] == fam]
-            if len(row):
-                ax.plot(grid, _curve(row.iloc[0], grid), label=label(fam), **family_style(fam))
-        win = label(f.sort_values(criterion)["family"].iloc[0]) if len(f) else "no fit"
-        ax.set_title(f"{str(g)[:28]}\nbest: {win}", fontsize=8)
-        ax.tick_params(labelsize=7.5)
-        ax.set_ylim(bottom=min(0.0, float(d[rate_col].min())))
+        d = points[points[group_col] == g][[current_col, rate_col]]
+        _fit_panel(ax, str(g), d.to_numpy(float), ok[ok[group_col] == g], families, criterion)
     for ax in axes.flat[n:]:
         ax.set_visible(False)
     for ax in axes[:, 0]:
@@ -169,6 +159,23 @@ def plot_fit_grid(
     if title:
         fig.suptitle(title)
     return fig
+
+
+def _fit_panel(
+    ax: Axes, name: str, data: np.ndarray, fits: pd.DataFrame, families: list, criterion: str
+) -> None:
+    """One curve's panel: its (current, rate) points, each family's fit, the best in the title."""
+    current, rate = data[:, 0], data[:, 1]
+    ax.plot(current, rate, "o", ms=2.6, color="0.45", zorder=4)
+    grid = np.linspace(float(current.min()), float(current.max()), 300)
+    for fam in families:
+        row = fits[fits["family"] == fam]
+        if len(row):
+            ax.plot(grid, _curve(row.iloc[0], grid), label=label(fam), **family_style(fam))
+    win = label(fits.sort_values(criterion)["family"].iloc[0]) if len(fits) else "no fit"
+    ax.set_title(f"{name[:28]}\nbest: {win}", fontsize=8)
+    ax.tick_params(labelsize=7.5)
+    ax.set_ylim(bottom=min(0.0, float(rate.min())))
 
 
 def _strip(ax: Axes, values: pd.Series, y: float, colour_: str, rng: np.random.Generator) -> None:

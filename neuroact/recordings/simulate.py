@@ -77,6 +77,57 @@ def _amperes_per_unit(model: NeuronModel, area: Any) -> float:
     return unit_si * to_si(area, metre**2, "area", positive=True)
 
 
+def _check_amplitudes(amplitudes: Any, model: NeuronModel) -> np.ndarray:
+    """The step amplitudes as a 1-d float array in the model's current unit."""
+    if hasattr(amplitudes, "dim"):  # a Brian2 quantity: checked against the model's unit
+        si = to_si(amplitudes, model.current_unit, "amplitudes", scalar=False)
+        values = np.atleast_1d(si / float(np.asarray(model.current_unit)))
+    else:
+        try:
+            values = np.atleast_1d(np.asarray(amplitudes, dtype=float))
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"amplitudes must be numbers or a Brian2 quantity; got {amplitudes!r}"
+            ) from None
+    if values.ndim != 1 or values.size == 0 or not np.all(np.isfinite(values)):
+        raise ValueError(
+            f"amplitudes must be a non-empty 1-d array of finite numbers; got {amplitudes!r}"
+        )
+    return values
+
+
+def _run_protocol(
+    model: NeuronModel, values: np.ndarray, durations: list[float], dt: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One neuron per amplitude through (0, step, 0): voltages (mV, sample k at k dt) and
+    Brian2's spike indices and times (s)."""
+    n = values.size
+    group = NeuronGroup(
+        n,
+        model.equations,
+        threshold=model.threshold,
+        reset=model.reset or None,
+        refractory=model.refractory if model.refractory is not None else False,
+        method=model.method,
+        namespace=model.namespace(),
+        dt=dt,
+    )
+    for var, value in model.init.items():
+        group.state(var, use_units=True).set_item(slice(None), value, namespace={})
+    if model.every_step:
+        group.run_regularly(model.every_step, when="start")
+    monitor = SpikeMonitor(group)
+    trace = StateMonitor(group, "v", record=True, when="after_thresholds")
+    net = Network(group, monitor, trace)
+    v0 = np.asarray(group.v / mV, dtype=float).copy()
+    for level, duration in zip((0.0, 1.0, 0.0), durations, strict=True):
+        group.I = level * values * model.current_unit
+        net.run(duration * second, namespace={})
+    v = np.concatenate([v0[:, None], np.asarray(trace.v / mV, dtype=float)[:, :-1]], axis=1)
+    spike_i, spike_t = np.asarray(monitor.i[:]), np.asarray(monitor.t / second)
+    return v, spike_i, spike_t
+
+
 def simulate_sweeps(
     model: str | NeuronModel,
     amplitudes: Any,
@@ -111,20 +162,7 @@ def simulate_sweeps(
     SimulatedSweeps
     """
     model = get_model(model)
-    if hasattr(amplitudes, "dim"):  # a Brian2 quantity: checked against the model's unit
-        si = to_si(amplitudes, model.current_unit, "amplitudes", scalar=False)
-        values = np.atleast_1d(si / float(np.asarray(model.current_unit)))
-    else:
-        try:
-            values = np.atleast_1d(np.asarray(amplitudes, dtype=float))
-        except (TypeError, ValueError):
-            raise TypeError(
-                f"amplitudes must be numbers or a Brian2 quantity; got {amplitudes!r}"
-            ) from None
-    if values.ndim != 1 or values.size == 0 or not np.all(np.isfinite(values)):
-        raise ValueError(
-            f"amplitudes must be a non-empty 1-d array of finite numbers; got {amplitudes!r}"
-        )
+    values = _check_amplitudes(amplitudes, model)
     dt = model.dt if dt is None else dt
     dt_s = to_si(dt, "second", "dt", positive=True)
     durations = [
@@ -141,29 +179,7 @@ def simulate_sweeps(
         )
     n = values.size
     with codegen_target(target), seeded(seed):
-        group = NeuronGroup(
-            n,
-            model.equations,
-            threshold=model.threshold,
-            reset=model.reset or None,
-            refractory=model.refractory if model.refractory is not None else False,
-            method=model.method,
-            namespace=model.namespace(),
-            dt=dt,
-        )
-        for var, value in model.init.items():
-            group.state(var, use_units=True).set_item(slice(None), value, namespace={})
-        if model.every_step:
-            group.run_regularly(model.every_step, when="start")
-        monitor = SpikeMonitor(group)
-        trace = StateMonitor(group, "v", record=True, when="after_thresholds")
-        net = Network(group, monitor, trace)
-        v0 = np.asarray(group.v / mV, dtype=float).copy()
-        for level, duration in zip((0.0, 1.0, 0.0), durations, strict=True):
-            group.I = level * values * model.current_unit
-            net.run(duration * second, namespace={})
-        v = np.concatenate([v0[:, None], np.asarray(trace.v / mV, dtype=float)[:, :-1]], axis=1)
-        spike_i, spike_t = np.asarray(monitor.i[:]), np.asarray(monitor.t / second)
+        v, spike_i, spike_t = _run_protocol(model, values, durations, dt)
     t = np.arange(v.shape[1]) * dt_s
     k_on = int(round(durations[0] / dt_s))
     k_off = k_on + int(round(durations[1] / dt_s))

@@ -48,6 +48,7 @@ SECTIONS = {
     "vanishing_gradients": "Vanishing gradients",
     "activity_at_init": "Activity at initialisation and after training",
     "compare": "Comparison: fitted f-I curves and the sparsity contrast",
+    "bridge": "The bridge: trained networks run as spiking neurons",
 }
 """Section titles by experiment; an experiment without one is titled by its name."""
 
@@ -74,6 +75,11 @@ INTROS = {
     "initialisation: are sigmoid networks about half active and rectifier networks sparser?",
     "compare": "Activation families fitted to simulated and measured f-I curves, activations "
     "built from neurons, and how sparse spiking networks are against trained ones.",
+    "bridge": "Trained rectifier networks (dense and L1-sparse) and a soft-LIF network converted "
+    "into integrate-and-fire (IF) and leaky integrate-and-fire (LIF) spiking twins (Diehl et al. "
+    "2015; Rueckauer et al. 2017; Hunsberger & Eliasmith 2015), simulated on the test set and "
+    "measured like cortex: accuracy against simulated time, mean rate and the share of hidden "
+    "neurons active per 50 ms against Lennie's 1-4%, spikes and ATP per image.",
 }
 """One or two sentences introducing each experiment's section."""
 
@@ -230,6 +236,42 @@ CAPTIONS: dict[str, dict[str, tuple[str, str]]] = {
             "Test error against hidden units active (output view, mean over layers, log axis) "
             "per network, stars for the biological activations, with the cortical bands. Read "
             "how much accuracy a network gives up on its way to the cortical range.",
+        ),
+    },
+    "bridge": {
+        "bridge_accuracy_vs_time": (
+            "Accuracy against simulated time",
+            "Test error of each spiking twin against simulated time (log axes): IF neurons at "
+            "the densest rate scale and LIF neurons, with each network's ANN dashed. Read how "
+            "many milliseconds each twin needs to come within a point of its ANN, and what the "
+            "leak and refractory period of LIF neurons cost.",
+        ),
+        "bridge_frontier": (
+            "The sparsity-accuracy frontier",
+            "Accuracy lost against the ANN (points) against the share of hidden neurons active "
+            "per 50 ms, for every network, rate scale and simulated time (colour: time), with "
+            "Lennie's 1-4%, the Brunel network's asynchronous-irregular band and the share "
+            "active in rectifier ANNs. Points low and left are as accurate as the ANN and as "
+            "sparse as cortex.",
+        ),
+        "bridge_sparsity_vs_time": (
+            "How soon sparse and accurate",
+            "Share of hidden neurons active per 50 ms against simulated time, at the points "
+            "within 1 point of the ANN, with Lennie's band and the 150 ms of ultra-rapid "
+            "categorisation (Thorpe et al. 1996). Read the earliest time at which a network is "
+            "both in the band and accurate.",
+        ),
+        "bridge_raster": (
+            "Spikes of one image",
+            "Hidden-layer spikes of one test image (layers stacked, layer 1 at the bottom) at "
+            "the densest setting and at the fastest point in Lennie's band. The dense twin "
+            "fires regularly in most neurons; the sparse one in a few.",
+        ),
+        "bridge_rates": (
+            "Single-neuron rates per layer",
+            "Histogram of each hidden neuron's mean rate over the showcase images, per layer, "
+            "for the two settings of the raster (silent share in the legend). Read how many "
+            "neurons stay silent and how far the active ones are from cortical rates.",
         ),
     },
 }

@@ -220,6 +220,21 @@ def _showcases(frame: pd.DataFrame) -> pd.DataFrame:
     return first_per(rows, ("g", "eta", "heterogeneity", "label"))
 
 
+FRONTIER_KINDS = {
+    "sparsest_active_50ms": "fewest active per 50 ms",
+    "sparsest_rate": "lowest mean rate",
+    "fastest_in_band": "fastest in Lennie's band",
+    "fastest_in_band_full_window": "fastest in band, full 50 ms window",
+}
+V_INIT = {0.0: "rest", 0.5: "half-way", "0.0": "rest", "0.5": "half-way"}
+
+
+def _all_relu_frontier(frame: pd.DataFrame) -> pd.DataFrame:
+    """The bridge's frontier over all ReLU networks, the points found (within 1 point)."""
+    rows = frame[(frame["group_network"] == "all ReLU networks") & frame["found"].astype(bool)]
+    return rows.drop_duplicates(subset=["kind", "group_v_init", "job", "time_ms"])
+
+
 def _deepest_at_init(frame: pd.DataFrame) -> pd.DataFrame:
     """Bottom/top gradient ratios of the deepest networks, mean over seeds, per unit x init."""
     deep = frame[frame["depth"] == frame["depth"].max()]
@@ -358,6 +373,40 @@ KEY_TABLES: dict[str, tuple[KeyTable, ...]] = {
              percent("test_error", "test error (%)", 2),
              percent("frac_zero", "exact zeros (%)", 1),
              percent("frac_active_input", "positive input (%)", 1)],
+        ),
+    ),
+    "bridge": (
+        KeyTable(
+            "networks",
+            "The trained networks as ANNs: test accuracy and sparsity of the hidden layers.",
+            [text("network", "network"), name("unit"), significant("l1", "L1 penalty", 3),
+             percent("accuracy", "test accuracy (%)", 2),
+             percent("frac_zero", "exact zeros (%)", 1),
+             percent("activation_sparsity", "activation sparsity (%)", 1)],
+        ),
+        KeyTable(
+            "frontier",
+            "Operating points of the spiking twins over all ReLU networks within 1 point of "
+            "their ANN, by membrane potential at image onset.",
+            [text("kind", "point", FRONTIER_KINDS), text("v_init", "start", V_INIT),
+             text("network", "network"), text("neuron", "neuron", {"if": "IF", "lif": "LIF"}),
+             fixed("max_rate_Hz", "rate scale (Hz)", 0), fixed("time_ms", "time (ms)", 0),
+             fixed("error_pct", "error (%)", 2), fixed("ann_error_pct", "ANN error (%)", 2),
+             significant("mean_rate_Hz", "mean rate (Hz)", 2),
+             percent("frac_active_50ms", "active per 50 ms (%)", 1),
+             significant("atp_total_per_image", "ATP per image", 2)],
+            _all_relu_frontier,
+        ),
+        KeyTable(
+            "brian2",
+            "The Brian2 reference engine against the fast engine on the same images.",
+            [count("images", "images"), fixed("duration_ms", "time (ms)", 0),
+             percent("identical_spike_trains_float64", "identical spike trains (%)", 1),
+             percent("same_prediction_float32", "same prediction, float32 (%)", 1),
+             percent("accuracy_brian2", "accuracy Brian2 (%)", 1),
+             percent("accuracy_fast", "accuracy fast (%)", 1),
+             significant("brian2_images_per_second", "Brian2 images/s", 2),
+             significant("fast_images_per_second", "fast images/s", 2)],
         ),
     ),
 }  # fmt: skip
