@@ -46,13 +46,9 @@ from typing import Unpack
 import numpy as np
 import pandas as pd
 import torch
-from brian2 import mV
 
 from neuroact.ann.activations import make_activation
 from neuroact.ann.train import TrainConfig
-from neuroact.bio.fi import check_run, fi_curve
-from neuroact.bio.neurons import get_model
-from neuroact.bio.units import check_count, check_number, from_columns
 from neuroact.compare.bio_activation import (
     soft_lif_activation,
     soft_lif_params,
@@ -63,6 +59,7 @@ from neuroact.compare.contrast import build_contrast
 from neuroact.compare.curves import get_family
 from neuroact.compare.fit import CURRENT_DENSITY_UNITS, CURRENT_UNITS, fit_families
 from neuroact.compare.measured import fit_cells, read_fi_table
+from neuroact.experiments._curves import check_curves, curve_jobs, simulate_curve
 from neuroact.experiments._training import (
     QUICK_TRAIN,
     ExperimentRun,
@@ -138,27 +135,18 @@ class Config:
         # accepted and stored as their keys, unknown families fail here, before any work
         self.families = tuple(get_family(f).name for f in self.families)
         self.train_activations = tuple(canonical(a) for a in self.train_activations)
-        check_simulation(self)
+        check_curves(self.sim_curves, self.sim_currents, self.sim_trials, sim_run(self))
 
 
-def check_simulation(config: Config) -> None:
-    """Check the settings of the curves simulated without an ``fi_curves`` run: a known model,
-    a noise level >= 0 and a positive highest current per curve, the currents and the run."""
-    for curve in config.sim_curves:
-        if len(curve) != 3:
-            raise ValueError(f"sim_curves must hold (model, sigma_mV, high); got {curve!r}")
-        model, sigma, high = curve
-        get_model(model)
-        check_number("sim_curves sigma_mV", sigma, nonnegative=True)
-        check_number("sim_curves high", high, positive=True)
-    check_count("sim_currents", config.sim_currents, minimum=2)
-    times = {
+def sim_run(config: Config) -> dict:
+    """The settings of the simulated curves' runs (:func:`~neuroact.bio.fi.fi_curve`)."""
+    return {
         "duration_s": config.sim_duration_s,
         "transient_s": config.sim_transient_s,
         "dt_ms": config.sim_dt_ms,
+        "target": config.sim_target,
+        "seed": config.seed,
     }
-    sim = {"trials": config.sim_trials, "target": config.sim_target, "seed": config.seed}
-    check_run(**sim, **from_columns(times))
 
 
 PROFILES = {
@@ -197,55 +185,13 @@ def _input_table(inputs: dict, experiment: str, table: str) -> pd.DataFrame | No
     return pd.read_csv(Path(path) / f"{table}.csv")
 
 
-def simulate_curve(
-    model: str,
-    sigma_mV: float,
-    high: float,
-    n_currents: int,
-    trials: int,
-    times: dict,
-    target: str,
-    seed: int,
-) -> pd.DataFrame:
-    """Job: the f-I curve of ``model`` (noise ``sigma_mV`` for ``noisy_lif``) at ``n_currents``
-    currents from 0 to ``high`` in its current unit, as :meth:`neuroact.bio.fi.FICurve.to_frame`
-    with a ``sigma_mV`` column; ``times`` holds ``duration_s``, ``transient_s``, ``dt_ms``."""
-    noise = {"sigma": sigma_mV * mV} if model == "noisy_lif" else {}
-    definition = get_model(model, **noise)
-    currents = np.linspace(0.0, high, n_currents) * definition.current_unit
-    curve = fi_curve(
-        definition, currents, trials=trials, seed=seed, target=target, **from_columns(times)
-    )
-    return curve.to_frame().assign(sigma_mV=float(sigma_mV))
-
-
 def _fi_table(config: Config, run: ExperimentRun, inputs: dict) -> pd.DataFrame:
     """The f-I curves to fit: the ``fi_curves`` run of ``inputs``, else :func:`simulate_curve`
     for each of ``config.sim_curves``."""
     given = _input_table(inputs, "fi_curves", "fi_curves")
     if given is not None:
         return given
-    times = {
-        "duration_s": config.sim_duration_s,
-        "transient_s": config.sim_transient_s,
-        "dt_ms": config.sim_dt_ms,
-    }
-    jobs = [
-        Job(
-            f"{model}_sigma={sigma:g}",
-            {
-                "model": model,
-                "sigma_mV": float(sigma),
-                "high": float(high),
-                "n_currents": config.sim_currents,
-                "trials": config.sim_trials if model == "noisy_lif" else 1,
-                "times": times,
-                "target": config.sim_target,
-                "seed": config.seed,
-            },
-        )
-        for model, sigma, high in config.sim_curves
-    ]
+    jobs = curve_jobs(config.sim_curves, config.sim_currents, config.sim_trials, sim_run(config))
     table = run.map(simulate_curve, jobs, group="curves", desc="compare: f-I curves")
     run.folder.write_table("sim_fi", table)
     return table
