@@ -153,6 +153,7 @@ def _subparser(sub, name: str, **kwargs) -> argparse.ArgumentParser:
 def _add_run(sub) -> None:
     # on use: experiments load torch and Brian2 (seconds); --help and `data` stay instant
     from neuroact.experiments import EXPERIMENTS, assignment_option, workers_option
+    from neuroact.parallel import available_cores
 
     p = sub.add_parser(
         "run",
@@ -203,8 +204,9 @@ def _add_run(sub) -> None:
     group.add_argument(
         "--workers",
         type=workers_option,
-        default=1,
-        help="local processes for sweeps, -1 for all cores (default: 1)",
+        default=None,
+        help="local processes for sweeps, -1 for all cores (default: every core this process "
+        f"may use, {available_cores()} here; results are the same for any number)",
     )
     group.add_argument(
         "--scheduler",

@@ -12,9 +12,15 @@ into the output folder (the command's help, :data:`EPILOG`, lists every column):
   (:meth:`~neuroact.compare.measured.CellFits.parameters`): ``value`` with its ``unit`` (in the
   table's current unit, e.g. ``Hz/pA``; ``tau`` and ``t_ref`` in s) and ``stderr``, the
   bootstrap interval ``ci_low``/``ci_high`` with ``--bootstrap N``, and the fit's statistics;
-- ``winners.csv``, ``summary.csv``, ``points.csv`` and ``fits.png``;
+- ``winners.csv``, ``summary.csv``, ``points.csv``;
+- ``fits.png``, which family describes the cells best (wins, 1 - R^2 and the criterion's
+  distance to the best family, one dot per cell), and with ``--cell-panels`` ``cells.png``,
+  one panel per cell with its points and fitted curves;
 - ``fi_sweeps.csv`` for recordings: the f-I table of the sweeps
   (:data:`neuroact.recordings.fi.FI_COLUMNS`).
+
+``--workers N`` fits N cells at a time in separate processes (-1: every core); the tables
+are identical to a serial run's.
 
 Every check of the input (the file, the columns, the query, the numbers, the output folder)
 runs before any fit, and a refused input leaves no file behind.
@@ -30,6 +36,8 @@ import sys
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from neuroact.experiments import workers_option
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -81,7 +89,10 @@ Files written into OUT (each path is printed):
   winners.csv   the best family of each cell, its R^2 and the margin to the runner-up.
   summary.csv   per family: successful fits, wins, median and quartiles of R^2.
   points.csv    the points that were fitted (cell_id, current, rate_Hz, n_sweeps).
-  fits.png      one panel per cell with its points and fitted curves (unless --no-figure).
+  fits.png      which family describes the cells best: wins per family, each cell's
+                unexplained variance 1 - R^2 and its distance to the best family in the
+                criterion (unless --no-figure).
+  cells.png     with --cell-panels: one panel per cell, its points and fitted curves.
   fi_sweeps.csv for recordings: one row per sweep: cell_id, sweep, protocol,
                 step_current_pA, holding_current_pA, total_current_pA, spike_count,
                 rate_Hz (spikes in the step / its duration), isi_rate_Hz (1 / mean
@@ -123,6 +134,23 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="an f-I table (CSV, one row per current step); or NWB files and folders of them; "
         "or, with --traces, CSV tables of voltage traces",
     )
+    _add_table_options(p)
+    _add_fit_options(p)
+    _add_recording_options(p)
+    p.add_argument("--out", type=Path, required=True, help="output folder (created if needed)")
+    figures = p.add_mutually_exclusive_group()
+    figures.add_argument("--no-figure", action="store_true", help="draw no figure")
+    figures.add_argument(
+        "--cell-panels",
+        action="store_true",
+        help="also draw cells.png, one panel per cell (slow for many cells)",
+    )
+    p.set_defaults(func=main)
+    return p
+
+
+def _add_table_options(p: argparse.ArgumentParser) -> None:
+    """Options naming the columns of an f-I table and their units."""
     p.add_argument(
         "--cell-col",
         help="column of the cell id (required for an f-I table; in a trace table optional, "
@@ -154,6 +182,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         default="ms",
         help="unit of the step duration: s, ms or us (default: %(default)s)",
     )
+
+
+def _add_fit_options(p: argparse.ArgumentParser) -> None:
+    """Options of the fits: families, criterion, loss, points, bootstrap, processes."""
     p.add_argument(
         "--families",
         nargs="+",
@@ -204,11 +236,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         default=0,
         help="seed of the bootstrap; the same seed gives the same intervals (default: %(default)s)",
     )
-    _add_recording_options(p)
-    p.add_argument("--out", type=Path, required=True, help="output folder (created if needed)")
-    p.add_argument("--no-figure", action="store_true", help="do not draw fits.png")
-    p.set_defaults(func=main)
-    return p
+    p.add_argument(
+        "--workers",
+        type=workers_option,
+        default=1,
+        metavar="N",
+        help="cells fitted at a time, in separate processes; -1: every core (default: 1)",
+    )
 
 
 def _add_recording_options(p: argparse.ArgumentParser) -> None:
@@ -296,6 +330,25 @@ def check_out(out: Path) -> None:
                     f"{what} is an existing file, not a folder; got --out {str(out)!r}"
                 )
             return
+
+
+def _draw(curves, fits, summary, out: Path, criterion: str, cell_panels: bool) -> list[Path]:
+    """fits.png (the families over all cells) and, on request, cells.png (one panel per cell)."""
+    from neuroact.figures import save  # heavy: matplotlib
+    from neuroact.figures.compare import plot_family_summary, plot_fit_grid
+
+    fig = plot_family_summary(summary, fits.table, criterion=criterion)
+    written = save(fig, out / "fits.png")
+    if cell_panels:
+        fig = plot_fit_grid(
+            curves.data,
+            fits.table,
+            current_unit=curves.current_unit,
+            families=list(fits.families),
+            criterion=criterion,
+        )
+        written += save(fig, out / "cells.png")
+    return written
 
 
 def _is_nwb(path: Path) -> bool:
@@ -450,6 +503,7 @@ def _main(args: argparse.Namespace) -> int:
         bootstrap=args.bootstrap,
         seed=args.seed,
         allow_negative_rates=args.allow_negative_rates,
+        workers=args.workers,
     )
     summary = fits.summary()
     tables = {
@@ -463,17 +517,7 @@ def _main(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     written = [write_csv(out / name, table) for name, table in tables.items()]
     if not args.no_figure and len(fits.table):
-        from neuroact.figures import save  # heavy: matplotlib
-        from neuroact.figures.compare import plot_fit_grid
-
-        fig = plot_fit_grid(
-            curves.data,
-            fits.table,
-            current_unit=curves.current_unit,
-            families=list(fits.families),
-            criterion=args.criterion,
-        )
-        written += save(fig, out / "fits.png")
+        written += _draw(curves, fits, summary, out, args.criterion, args.cell_panels)
     n_ok = int(fits.table.groupby("cell_id")["success"].any().sum()) if len(fits.table) else 0
     print(f"fitted {len(curves)} cells x {len(fits.families)} families; {n_ok} cells with a fit")
     print(summary[["family", "n_success", "n_wins", "median_r2"]].to_string(index=False))

@@ -7,11 +7,15 @@ interrupted sweep resumes on rerun: jobs whose file exists are not run again.
 
 Backends
 --------
-serial     ``workers=1`` (default): in this process, in order.
-local      ``workers=N > 1``: N local processes through joblib (loky).
+serial     ``workers=1``: in this process, in order.
+local      ``workers=N > 1``: N local processes through joblib (loky); ``workers=-1`` uses
+           every core this process may run on (:func:`available_cores`).
 dask       ``scheduler="tcp://host:port"``: an existing ``dask.distributed`` cluster; the job
            function must be importable on the workers (a module-level function of an installed
            package, not a lambda).
+
+:func:`map_ordered` is the same local backend for a plain list of calls whose results come
+back in order (``fit_cells(..., workers=N)``): no run folder, no job keys.
 
 Progress
 --------
@@ -31,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
 from neuroact.results import RunFolder
@@ -67,12 +72,34 @@ def _call(func: Callable[..., Any], key: str, params: dict[str, Any]) -> tuple[s
     return key, result, time.perf_counter() - start
 
 
+def available_cores() -> int:
+    """The number of cores this process may run on.
+
+    The process's CPU affinity where the operating system reports it (Linux: a batch job's
+    cpuset, ``taskset``), so that a job given 4 cores of a 64-core node starts 4 workers; else
+    ``os.cpu_count()``; at least 1.
+
+    See Also
+    --------
+    check_workers : ``workers=-1`` means this many.
+    """
+    counted = getattr(os, "process_cpu_count", None)  # Python >= 3.13: affinity-aware
+    if counted is not None:
+        return counted() or 1
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # macOS and Windows have no sched_getaffinity
+        return os.cpu_count() or 1
+
+
 def check_workers(workers: Any, scheduler: Any = None) -> int:
     """Check a ``workers`` argument before any work; return the number of local processes.
 
     Parameters
     ----------
-    workers : a positive integer, or -1 for every core of this machine.
+    workers : a positive integer; -1 for every core this process may use
+        (:func:`available_cores`); None for the main job's default, every core, or 1 when
+        a scheduler is given.
     scheduler : a Dask scheduler address or Client; only ``workers=1`` may go with it.
 
     Raises
@@ -86,6 +113,8 @@ def check_workers(workers: Any, scheduler: Any = None) -> int:
     --------
     run_jobs : the sweep runner that uses it.
     """
+    if workers is None:
+        workers = 1 if scheduler is not None else -1
     if isinstance(workers, bool) or not isinstance(workers, numbers.Integral):
         raise TypeError(
             f"workers must be a positive integer or -1 (all cores); got {workers!r} "
@@ -99,7 +128,7 @@ def check_workers(workers: Any, scheduler: Any = None) -> int:
             f"give either workers (local processes) or scheduler (Dask), not both; got "
             f"workers={workers} and scheduler={scheduler!r}"
         )
-    return (os.cpu_count() or 1) if workers == -1 else workers
+    return available_cores() if workers == -1 else workers
 
 
 def _serial(func, jobs) -> Iterator[tuple[str, Any, float]]:
@@ -108,14 +137,54 @@ def _serial(func, jobs) -> Iterator[tuple[str, Any, float]]:
 
 
 def _local(func, jobs, workers) -> Iterator[tuple[str, Any, float]]:
-    from joblib import Parallel, delayed
-
     parallel = Parallel(n_jobs=workers, return_as="generator_unordered")
     yield from parallel(delayed(_call)(func, job.key, job.params) for job in jobs)
 
 
+def map_ordered(
+    func: Callable[..., Any],
+    calls: Sequence[tuple],
+    workers: int = 1,
+    progress: bool = False,
+    desc: str | None = None,
+) -> list[Any]:
+    """``[func(*args) for args in calls]``, on ``workers`` local processes; results in order.
+
+    Parameters
+    ----------
+    func : a module-level function (it is sent to the worker processes).
+    calls : the positional arguments of each call.
+    workers : local processes (1 = serially in this process; -1 = every core,
+        :func:`available_cores`); never more than there are calls.
+    progress : a tqdm bar (drawn only in a terminal).
+    desc : the bar's label.
+
+    Each call's result does not depend on which process ran it, so the list is the same for
+    any ``workers``; an exception in a call is raised here.
+
+    See Also
+    --------
+    run_jobs : sweeps with job keys, saved to a run folder and resumed.
+    """
+    workers = min(check_workers(workers), max(len(calls), 1))
+    bar = tqdm(total=len(calls), desc=desc, disable=not progress or None, leave=False)
+    if workers == 1:
+        stream = (func(*args) for args in calls)
+    else:
+        stream = Parallel(n_jobs=workers, return_as="generator")(
+            delayed(func)(*args) for args in calls
+        )
+    out = []
+    with bar:
+        for result in stream:
+            out.append(result)
+            bar.update(1)
+    return out
+
+
 def _dask(func, jobs, scheduler, group) -> Iterator[tuple[str, Any, float]]:
-    try:
+    try:  # optional (the dask extra): imported only when a scheduler is given
+        from dask.base import tokenize
         from dask.distributed import Client, as_completed
     except ImportError as exc:  # pragma: no cover - depends on the optional extra
         raise ImportError(
@@ -123,8 +192,6 @@ def _dask(func, jobs, scheduler, group) -> Iterator[tuple[str, Any, float]]:
         ) from exc
     client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
     try:
-        from dask.base import tokenize
-
         # Keys unique to this function, sweep and parameters: a long-lived client must never
         # hand back another sweep's result for a job that happens to share a name.
         futures = [
@@ -162,7 +229,8 @@ def run_jobs(
     jobs : jobs with unique keys.
     run : run folder; with it, each result is saved as it finishes and finished jobs are skipped.
     group : sub-folder of ``RUN/jobs`` for this sweep.
-    workers : number of local processes (1 = serial in this process; -1 = all cores).
+    workers : number of local processes (1 = serial in this process; -1 = every core,
+        :func:`available_cores`).
     scheduler : address of a running ``dask.distributed`` scheduler (or a ``Client``).
     progress : show a tqdm bar (drawn only in a terminal); the log lines are written either way.
     desc : label of the bar and of the log lines (default: ``group``).

@@ -35,7 +35,7 @@ def run_all(
     out: str | os.PathLike = "runs/quick",
     only: Sequence[str] | None = None,
     data_dir: str | os.PathLike | None = None,
-    workers: int = 1,
+    workers: int | None = None,
     scheduler: str | None = None,
     progress: bool = True,
     configs: Mapping[str, Any] | None = None,
@@ -49,7 +49,11 @@ def run_all(
     out : the run folder; each experiment writes ``OUT/<experiment>/``. Reusing it resumes.
     only : names of the experiments to run (default: all, in dependency order).
     data_dir : folder of the data sets (default: ``$NEUROACT_DATA_DIR`` or the download cache).
-    workers, scheduler : local processes, or a Dask scheduler address, for the sweeps.
+    workers, scheduler : local processes, or a Dask scheduler address, for the sweeps. By
+        default every core this process may use (:func:`neuroact.parallel.available_cores`),
+        or the scheduler alone when one is given. Each job's result does not depend on the
+        process that ran it, so the tables equal a serial run's; jobs side by side train
+        with one torch thread each (:func:`neuroact.parallel.threads_for`).
     progress : tqdm bars in a terminal (log lines are written either way).
     configs : ``{experiment: Config}`` replacing the profile's.
     overrides : changes to the fields of the experiments' Configs, nested
@@ -75,7 +79,7 @@ def run_all(
     for name in names:
         experiments.get(name)  # fail fast on an unknown name, before any work
     names = [n for n in experiments.EXPERIMENTS if n in names]
-    check_workers(workers, scheduler)
+    workers = check_workers(workers, scheduler)
     resolved = experiments.resolve_configs(profile, overrides, names, configs)
     check_writable_dir(out)
     root = RunFolder(out)
@@ -83,6 +87,7 @@ def run_all(
         n: root.path / n for n in experiments.EXPERIMENTS if (root.path / n).is_dir()
     }
     timings = root.read_json("timings") if root.has("timings.json") else {}
+    where = f"Dask at {scheduler}" if scheduler else f"{workers} local processes"
     for i, name in enumerate(tqdm(names, desc=f"neuroact {profile}", disable=not progress or None)):
         start = time.perf_counter()
         experiments.get(name).run(
@@ -99,8 +104,14 @@ def run_all(
         # summed over resumed runs: the work an experiment cost, not only its last stretch
         timings[name] = round(timings.get(name, 0.0) + seconds, 2)
         write_json(root.path / "timings.json", timings)
-        logger.info("%s finished in %.1f s (%d/%d)", name, seconds, i + 1, len(names))
-    root.write_metadata(profile=profile, experiments=names, overrides=nest(overrides or {}))
+        logger.info("%s finished in %.1f s on %s (%d/%d)", name, seconds, where, i + 1, len(names))
+    root.write_metadata(
+        profile=profile,
+        experiments=names,
+        overrides=nest(overrides or {}),
+        workers=workers,
+        scheduler=None if scheduler is None else str(scheduler),
+    )
     return write_report(root.path, profile=profile)
 
 

@@ -56,7 +56,7 @@ def test_every_option_has_plain_help_with_its_default():
             if shown and action.option_strings:
                 assert "default" in parser._get_formatter()._get_help_string(action), action.dest
     assert "(default: quick)" in _help("run")
-    assert "(default: 1)" in _help("run")
+    assert "(default: every core" in _help("run")
 
 
 def _help(*command: str) -> str:

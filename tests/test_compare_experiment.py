@@ -271,8 +271,10 @@ def test_compare_experiment_end_to_end(tmp_path):
     from neuroact.experiments import compare
 
     fi = _fake_fi_run(tmp_path / "fi")
+    from neuroact.ann.train import TrainConfig
+
     config = compare.Config(
-        train={"dataset": "mnist-subset", "widths": (32,), "epochs": 1, "eval_size": 200},
+        train=TrainConfig(dataset="mnist-subset", widths=(32,), epochs=1, eval_size=200),
         train_activations=("relu", "soft_lif", "bio_softplus"),
     )
     run = compare.run(
@@ -294,7 +296,40 @@ def test_compare_experiment_end_to_end(tmp_path):
         assert len(run.read_table("measured_winners")) == 44
     for fig in ("sim_fits", "contrast", "bio_activations", "accuracy_sparsity"):
         assert (run.path / f"{fig}.png").exists()
+    assert not (run.path / "checkpoints").exists()  # deleted once every network finished
     # a rerun resumes: nothing is retrained, the tables are unchanged
     before = (run.path / "bio_training_summary.csv").stat().st_mtime_ns
     compare.run(config, tmp_path / "cmp", inputs={"fi_curves": fi}, data_dir=DATA, progress=False)
     assert (run.path / "bio_training_summary.csv").stat().st_mtime_ns == before
+
+
+def test_compare_without_an_fi_curves_run_simulates_its_own_curves(tmp_path):
+    """No fi_curves run given: the curves of sim_curves come from neuroact.bio.fi.fi_curve, and
+    the deterministic LIF curve is fitted back to the model's analytic parameters."""
+    from neuroact.ann.train import TrainConfig
+    from neuroact.bio.neurons import get_model
+    from neuroact.experiments import compare
+
+    config = compare.Config(
+        families=("relu", "lif"),
+        sim_curves=(("lif", 0.0, 5.0),),
+        sim_currents=21,
+        sim_duration_s=0.5,
+        sim_transient_s=0.1,
+        sim_dt_ms=0.01,
+        train=TrainConfig(dataset="mnist-subset", widths=(8,), epochs=1, eval_size=100),
+        train_activations=("relu",),
+        measured_file="no-such-table.csv",
+    )
+    with pytest.raises(TypeError, match="TrainConfig"):
+        compare.run(compare.Config(train={"epochs": 1}), tmp_path / "bad", progress=False)
+    assert not (tmp_path / "bad").exists()
+    run = compare.run(config, tmp_path / "cmp", data_dir=DATA, progress=False)
+    sim = run.read_table("sim_fi")
+    assert sorted(set(sim.model)) == ["lif"] and len(sim) == 21
+    fit = run.read_table("sim_fits").set_index("family").loc["lif"]
+    lif = get_model("lif")
+    tau_s = float(lif.params["tau_m"])
+    assert fit["rank"] == 1 and fit["tau"] == pytest.approx(tau_s, rel=0.05)
+    assert set(run.read_table("bio_training_summary").activation) == {"relu"}
+    assert not (run.path / "checkpoints").exists()

@@ -206,26 +206,31 @@ def _fit_scaled(family: str, scale: float):
     )
 
 
-@pytest.mark.parametrize("scale", [1e-3, 1e3])
+@pytest.mark.parametrize("scale", [1e-9, 1e-6, 1e-3, 1e3, 1e6])
 @pytest.mark.parametrize("family", sorted(SCALED))
 def test_current_unit_scales_recover_parameters_within_errors(family, scale):
-    # the same nA-scale cell written in uA (1e-3) or pA (1e3): every family gets its own
-    # parameters back within their standard errors, whatever the unit
+    # the same nA-scale cell written in A (1e-9), mA, uA, pA or fA (1e6): every family gets its
+    # own parameters back within finite standard errors, and no parameter is called "at a
+    # bound" because it is small in that unit (a power-law k of 1e-8 Hz/fA^1.5)
     res, true = _fit_scaled(family, scale)
     assert res.success, res.message
+    assert np.all(np.isfinite(list(res.stderr.values()))), res.message
+    assert res.at_bounds == (), res.message
     _within_errors(res, n_se=4.0, **true)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="currents in amperes (1e-9 of nA): the Jacobian's columns lie 1e18 apart and the "
-    "SVD of the unscaled Jacobian calls it rank-deficient, so standard errors are NaN; "
-    "scaling its columns to unit norm first recovers them",
-)
-@pytest.mark.parametrize("family", ["relu", "softplus", "power_law"])
-def test_currents_in_amperes_have_standard_errors(family):
-    res, true = _fit_scaled(family, 1e-9)
-    _within_errors(res, n_se=4.0, **true)
+@pytest.mark.parametrize("family", sorted(SCALED))
+def test_standard_errors_do_not_depend_on_the_current_unit(family):
+    # the standard errors scale with each parameter (relative errors unchanged) from A to fA;
+    # not the power law's k: k = k_nA c^-n, so its relative error takes in n's, times |ln c|
+    ref, _ = _fit_scaled(family, 1.0)
+    for scale in (1e-9, 1e6):
+        res, _ = _fit_scaled(family, scale)
+        for name, value in res.params.items():
+            if (family, name) == ("power_law", "k"):
+                continue
+            rel = res.stderr[name] / abs(value)
+            assert rel == pytest.approx(ref.stderr[name] / abs(ref.params[name]), rel=1e-3)
 
 
 def test_bad_arguments_raise_clear_errors():
@@ -493,3 +498,20 @@ def test_weighted_bootstrap_matches_the_known_variance_standard_errors():
     for name in ("g", "theta"):
         lo, hi = res.ci[name]
         assert_allclose((hi - lo) / (2 * 1.96), res.stderr[name], rtol=0.3)
+
+
+def test_a_softplus_at_the_rectifier_limit_says_beta_is_poorly_determined():
+    # a rectifier sampled every 20 pA: any beta above a few per pA fits it equally well, so its
+    # standard error is finite (the Jacobian's columns are scaled) but far above its value
+    i = np.linspace(0.0, 600.0, 31)
+    r = relu(i, 0.05, 150.0) + np.random.default_rng(3).normal(0.0, 0.5, i.size)
+    res = fit_curve(i, r, "softplus", current_unit="pA", allow_negative_rates=True)
+    assert res.success
+    assert np.isfinite(res.stderr["beta"]) and res.stderr["beta"] > res.params["beta"]
+    assert "poorly determined (standard error above the value): beta" in res.message
+    # the gain and threshold stay well determined
+    assert res.stderr["g"] < 0.1 * res.params["g"] and res.stderr["theta"] < 20.0
+    # a clearly curved softplus keeps a determined beta and no such note
+    curved = softplus(i, 0.05, 150.0, 0.02) + np.random.default_rng(3).normal(0.0, 0.5, i.size)
+    res = fit_curve(i, curved, "softplus", current_unit="pA", allow_negative_rates=True)
+    assert res.success and "poorly determined" not in res.message

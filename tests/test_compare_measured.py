@@ -227,22 +227,11 @@ def test_fit_command_bootstrap_is_seeded(tmp_path, capsys):
 def test_fit_command_fails_cleanly_when_nothing_fits(tmp_path):
     path = tmp_path / "silent.csv"
     pd.DataFrame({"c": ["x"] * 6, "i": np.arange(6.0), "r": np.zeros(6)}).to_csv(path, index=False)
-    status = _cli(
-        [
-            "fit",
-            str(path),
-            "--cell-col",
-            "c",
-            "--current-col",
-            "i",
-            "--rate-col",
-            "r",
-            "--out",
-            str(tmp_path / "o"),
-            "--no-figure",
-        ]
-    )
-    assert status == 1
+    argv = ["fit", str(path), "--cell-col", "c", "--current-col", "i", "--rate-col", "r"]
+    assert _cli(argv + ["--out", str(tmp_path / "o"), "--no-figure"]) == 1
+    # the summary figure is drawn all the same, with nothing on its axes
+    assert _cli(argv + ["--out", str(tmp_path / "f")]) == 1
+    assert (tmp_path / "f" / "fits.png").is_file()
 
 
 def test_fit_command_reports_bad_input(tmp_path, capsys):
@@ -283,3 +272,21 @@ def test_a_cells_bootstrap_does_not_depend_on_the_other_cells(tmp_path):
     pd.testing.assert_frame_equal(a.drop(columns=["rank"]), b.drop(columns=["rank"]))
     assert cell_seed(3, "b") == cell_seed(3, "b") != cell_seed(3, "a")
     assert cell_seed(None, "b") is None
+
+
+def test_fit_command_in_parallel_with_cell_panels(tmp_path, capsys):
+    # two processes give the serial tables exactly; --cell-panels adds one panel per cell
+    assert _fit_relu_cells(tmp_path, "serial", "--families", "relu", "lif") == 0
+    args = ("--families", "relu", "lif", "--workers", "2", "--cell-panels")
+    assert _fit_relu_cells(tmp_path, "parallel", *args) == 0
+    for name in ("fits.csv", "winners.csv", "summary.csv"):
+        pd.testing.assert_frame_equal(
+            pd.read_csv(tmp_path / "parallel" / name), pd.read_csv(tmp_path / "serial" / name)
+        )
+    assert not (tmp_path / "serial" / "cells.png").exists()
+    assert (tmp_path / "parallel" / "cells.png").stat().st_size > 10_000
+    assert f"wrote {tmp_path / 'parallel' / 'cells.png'}" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as refused:  # argparse: a usage error, exit status 2
+        _fit_relu_cells(tmp_path, "bad", "--workers", "0")
+    assert refused.value.code == 2 and not (tmp_path / "bad").exists()
+    assert "--workers: must be a positive integer or -1" in capsys.readouterr().err

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from neuroact.parallel import Job, check_workers, run_jobs, threads_for
+from neuroact.parallel import Job, available_cores, check_workers, run_jobs, threads_for
 from neuroact.results import RunFolder, atomic_path, check_writable_dir, write_csv
 
 CALLS: list[int] = []
@@ -247,7 +247,7 @@ def test_bad_worker_counts_are_rejected_before_anything_is_written(tmp_path, wor
     with pytest.raises((ValueError, TypeError), match=r"workers must be .*; got"):
         run_jobs(square, [Job("a", {"x": 1})], RunFolder(tmp_path), workers=workers)
     assert list(tmp_path.iterdir()) == []
-    assert check_workers(-1) == os.cpu_count() and check_workers(np.int64(2)) == 2
+    assert check_workers(-1) == available_cores() and check_workers(np.int64(2)) == 2
     with pytest.raises(ValueError, match="not both"):
         check_workers(2, scheduler="tcp://127.0.0.1:8786")
 

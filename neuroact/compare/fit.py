@@ -13,8 +13,13 @@ when ``sem`` is given, else 1):
   With ``sem`` the variances are taken as known: AIC = RSS + 2k, BIC = RSS + k ln n (chi^2 form).
 - AICc = AIC + 2K(K+1)/(n-K-1) with K the number of counted parameters (k+1 or k).
 - RSS is floored at n (1e-10 max|r|)^2 so that exact (noiseless) fits give finite criteria.
-- Standard errors from the Jacobian at the optimum: cov = s^2 (J^T J)^-1 (pseudo-inverse), with
-  s^2 = RSS/(n-k), or s^2 = 1 when ``sem`` is given and ``absolute_sigma=True``.
+- Standard errors from the Jacobian at the optimum: cov = s^2 (J^T J)^-1 (pseudo-inverse of J
+  with its columns scaled to unit norm, so that they do not depend on the current unit), with
+  s^2 = RSS/(n-k), or s^2 = 1 when ``sem`` is given and ``absolute_sigma=True``
+  (:func:`neuroact.compare.lsq.standard_errors`). A parameter of positive range whose standard
+  error exceeds its value is named in ``message`` as poorly determined.
+- Several starting points, tried in order until the best minimum has been found twice
+  (:mod:`neuroact.compare.lsq` gives the rule and why the threshold families need it).
 - Bootstrap intervals (``bootstrap=B``): residual bootstrap -- B refits to f(I) + resampled
   residuals, percentile intervals at ``ci_level``. With ``sem`` the standardised residuals
   ``w_i e_i`` are resampled and put back on each point's own scale (``/ w_j``), so a noisy point's
@@ -40,23 +45,23 @@ those units (see :meth:`Family.param_units`).
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
-from scipy.optimize import least_squares
 
 from neuroact.compare.curves import Family, get_family, resolve_families
+from neuroact.compare.fit_results import FamilyComparison, FitResult
+from neuroact.compare.lsq import solve, standard_errors
 from neuroact.compare.units import CURRENT_DENSITY_UNITS, CURRENT_UNITS, as_current, as_rate
-from neuroact.vocabulary import canonical
 
 __all__ = [
     "FitResult",
     "FamilyComparison",
     "fit_curve",
     "fit_families",
+    "fit_statistics",
+    "check_fit_options",
+    "poorly_determined",
     "as_current",
     "as_rate",
     "CURRENT_UNITS",
@@ -65,103 +70,6 @@ __all__ = [
 
 LOSSES = ("linear", "soft_l1", "huber", "cauchy", "arctan")
 CRITERIA = ("aic", "aicc", "bic")
-
-
-@dataclass
-class FitResult:
-    """The fit of one family to one f-I curve.
-
-    ``params``/``stderr``/``ci`` map parameter names to values in the units of
-    ``param_units``; ``residuals`` and ``fitted`` are in the caller's point order.
-    """
-
-    family: str
-    success: bool
-    message: str
-    params: dict[str, float]
-    stderr: dict[str, float]
-    param_units: dict[str, str]
-    current_unit: str
-    n: int
-    k: int
-    rss: float = math.nan
-    rmse: float = math.nan
-    r2: float = math.nan
-    aic: float = math.nan
-    aicc: float = math.nan
-    bic: float = math.nan
-    residuals: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
-    fitted: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
-    ci: dict[str, tuple[float, float]] | None = None
-    ci_level: float | None = None
-    loss: str = "linear"
-    nfev: int = 0
-    at_bounds: tuple[str, ...] = ()
-
-    def predict(self, current, current_unit: str | None = None) -> np.ndarray:
-        """Rate (Hz) of the fitted curve at ``current``.
-
-        NaN where the fit produced no parameters; a fit marked failed only for a poor R^2 (see
-        ``message``) still has parameters and predicts with them, so its curve can be shown.
-        """
-        i = as_current(current, current_unit or self.current_unit)
-        if not self.success and not self.params:
-            return np.full(i.shape, np.nan)
-        fam = get_family(self.family)
-        return fam(i, *[self.params[p] for p in fam.params])
-
-    def to_dict(self) -> dict:
-        """One flat row: family, success, statistics, parameters, ``stderr_<p>``, CIs."""
-        row = {
-            "family": self.family,
-            "success": self.success,
-            "message": self.message,
-            "n_points": self.n,
-            "n_params": self.k,
-            "r2": self.r2,
-            "rmse": self.rmse,
-            "aic": self.aic,
-            "aicc": self.aicc,
-            "bic": self.bic,
-            "loss": self.loss,
-            "current_unit": self.current_unit,
-        }
-        row.update(self.params)
-        row.update({f"stderr_{p}": v for p, v in self.stderr.items()})
-        if self.ci is not None:
-            row["ci_level"] = self.ci_level
-            row.update({f"ci_low_{p}": lo for p, (lo, _) in self.ci.items()})
-            row.update({f"ci_high_{p}": hi for p, (_, hi) in self.ci.items()})
-        return row
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per parameter: value, unit, stderr, CI, plus the fit's statistics."""
-        rows = []
-        for p, v in self.params.items():
-            lo, hi = self.ci[p] if self.ci else (math.nan, math.nan)
-            rows.append(
-                {
-                    "family": self.family,
-                    "param": p,
-                    "value": v,
-                    "unit": self.param_units.get(p, ""),
-                    "stderr": self.stderr.get(p, math.nan),
-                    "ci_low": lo,
-                    "ci_high": hi,
-                    "success": self.success,
-                    "r2": self.r2,
-                    "rmse": self.rmse,
-                    "aic": self.aic,
-                    "aicc": self.aicc,
-                    "bic": self.bic,
-                    "message": self.message,
-                }
-            )
-        if not rows:
-            rows.append(
-                {"family": self.family, "param": None, "success": False, "message": self.message}
-            )
-        return pd.DataFrame(rows)
 
 
 def _failed(fam: Family, message: str, n: int, current_unit: str, loss: str) -> FitResult:
@@ -218,53 +126,18 @@ def _criteria(rss: float, n: int, k: int, known_var: bool) -> tuple[float, float
     return aic, aicc, bic
 
 
-def _solve(fam, i, r, w, lo, hi, starts, loss, f_scale, max_nfev):
-    """Best least_squares solution over the starts (by robust cost); None if all failed."""
-
-    def resid(p):
-        return w * (fam.func(i, *p) - r)
-
-    jac = "2-point"
-    if fam.jac is not None:
-
-        def jac(p):
-            return w[:, None] * fam.jac(i, *p)
-
-    best, errors = None, []
-    span_lo = np.where(np.isfinite(lo), lo, -np.inf)
-    span_hi = np.where(np.isfinite(hi), hi, np.inf)
-    for p0 in starts:
-        p0 = np.asarray(p0, dtype=float)
-        if not np.all(np.isfinite(p0)):
-            continue
-        # keep the start strictly inside the bounds (least_squares requires it)
-        width = np.where(np.isfinite(span_hi - span_lo), span_hi - span_lo, np.abs(p0) + 1.0)
-        p0 = np.clip(p0, span_lo + 1e-6 * width, span_hi - 1e-6 * width)
-        scale = np.maximum(np.abs(p0), 1e-3 * np.where(np.isfinite(width), width, 1.0))
-        scale = np.where(scale > 0, scale, 1.0)
-        try:
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore")
-                sol = least_squares(
-                    resid,
-                    p0,
-                    jac=jac,
-                    bounds=(lo, hi),
-                    method="trf",
-                    loss=loss,
-                    f_scale=f_scale,
-                    x_scale=scale,
-                    max_nfev=max_nfev,
-                )
-        except (ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
-            errors.append(f"{type(exc).__name__}: {exc}")
-            continue
-        if not np.all(np.isfinite(sol.fun)):
-            errors.append("non-finite residuals at the solution")
-            continue
-        if best is None or sol.cost < best.cost:
-            best = sol
-    return best, errors
+def poorly_determined(
+    names: Sequence[str], values: np.ndarray, stderr: np.ndarray, lower: np.ndarray
+) -> list[str]:
+    """The parameters of positive range (lower bound >= 0) whose standard error exceeds their
+    value: the data hardly constrain them (a softplus whose beta has run to the rectifier
+    limit, a refractory time near 0). Parameters of either sign (thresholds) are not judged
+    by their relative error, which depends on where the current axis has its zero."""
+    return [
+        name
+        for name, v, se, a in zip(names, values, stderr, lower, strict=True)
+        if a >= 0 and np.isfinite(se) and se > abs(v)
+    ]
 
 
 def fit_curve(
@@ -323,6 +196,68 @@ def fit_curve(
         ``success=False`` with a ``message`` for data that cannot be fitted.
     """
     fam = get_family(family)
+    check_fit_options(loss, f_scale, bootstrap, ci_level)
+    i, r, s = _as_data(current, rate, sem, current_unit, allow_negative_rates)
+    reason = _check_data(i, r, s, fam.n_params)
+    if reason is not None:
+        return _failed(fam, reason, i.size, current_unit, loss)
+
+    # sort by current so guesses and floating-point sums do not depend on the point order
+    order = np.argsort(i, kind="stable")
+    i_s, r_s = i[order], r[order]
+    w = _weights(s, order, sem_floor)
+    try:
+        lo, hi = (np.asarray(b, dtype=float) for b in fam.bounds(i_s, r_s))
+        starts = fam.starts(i_s, r_s)
+    except (ValueError, ZeroDivisionError, FloatingPointError, np.linalg.LinAlgError) as exc:
+        return _failed(fam, f"no initial guess: {exc}", i.size, current_unit, loss)
+    solution = solve(fam.func, fam.jac, i_s, r_s, w, lo, hi, starts, loss, f_scale, max_nfev)
+    sol = solution.result
+    if sol is None:
+        why = "; ".join(solution.errors) if solution.errors else "no valid starting point"
+        return _failed(fam, f"optimiser failed: {why}", i.size, current_unit, loss)
+
+    p = sol.x
+    fitted_s = fam.func(i_s, *p)
+    res_s = r_s - fitted_s
+    known_var = s is not None and absolute_sigma
+    stats = fit_statistics(r_s, res_s, w, fam.n_params, known_var)
+    s2 = 1.0 if known_var else stats["rss"] / max(i.size - fam.n_params, 1)
+    stderr = standard_errors(sol.jac, s2)
+    at_bounds = _at_bounds(fam.params, p, lo, hi, sol.x_scale)
+    success, message = _verdict(fam, sol, stats["r2"], min_r2, at_bounds, stderr, lo)
+    ci = None
+    if bootstrap and success:
+        ci = _bootstrap(
+            fam, i_s, fitted_s, res_s, w, (lo, hi), p, loss, f_scale, max_nfev, bootstrap,
+            ci_level, seed,
+        )  # fmt: skip
+    inverse = np.argsort(order, kind="stable")  # back to the caller's point order
+    return FitResult(
+        family=fam.name,
+        success=success,
+        message=message,
+        params={name: float(v) for name, v in zip(fam.params, p, strict=True)},
+        stderr={name: float(v) for name, v in zip(fam.params, stderr, strict=True)},
+        param_units=fam.param_units(current_unit),
+        current_unit=current_unit,
+        n=i.size,
+        k=fam.n_params,
+        **stats,
+        residuals=res_s[inverse],
+        fitted=fitted_s[inverse],
+        ci=ci,
+        ci_level=ci_level if ci is not None else None,
+        loss=loss,
+        nfev=solution.nfev,
+        n_starts=solution.n_starts,
+        at_bounds=at_bounds,
+    )
+
+
+def check_fit_options(loss: str, f_scale: float, bootstrap: int, ci_level: float) -> None:
+    """Raise ``ValueError`` for a loss, loss scale, bootstrap count or interval level that
+    :func:`fit_curve` cannot use, naming the argument and the value given."""
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {LOSSES}; got {loss!r}")
     if not (isinstance(bootstrap, (int, np.integer)) and bootstrap >= 0):
@@ -331,6 +266,11 @@ def fit_curve(
         raise ValueError(f"ci_level must be in (0, 1); got {ci_level!r}")
     if not f_scale > 0:
         raise ValueError(f"f_scale must be positive; got {f_scale!r}")
+
+
+def _as_data(current, rate, sem, current_unit: str, allow_negative_rates: bool):
+    """Currents in ``current_unit``, rates and SEMs in Hz, as float arrays; negative rates
+    refused unless allowed."""
     i = as_current(current, current_unit)
     r = as_rate(rate)
     s = None if sem is None else as_rate(sem)
@@ -340,69 +280,56 @@ def fit_curve(
             f"rate has {int(negative.sum())} negative values (min {r[negative].min():g} Hz); "
             "firing rates are >= 0: pass allow_negative_rates=True for baseline-subtracted rates"
         )
-    k = fam.n_params
-    reason = _check_data(i, r, s, k)
-    if reason is not None:
-        return _failed(fam, reason, i.size, current_unit, loss)
+    return i, r, s
 
-    # sort by current so guesses and floating-point sums do not depend on the point order
-    order = np.argsort(i, kind="stable")
-    inverse = np.empty_like(order)
-    inverse[order] = np.arange(order.size)
-    i_s, r_s = i[order], r[order]
-    if s is not None:
-        pos = s[s > 0]
-        floor = sem_floor * (float(np.median(pos)) if pos.size else 1.0)
-        w = 1.0 / np.maximum(s[order], floor)
-    else:
-        w = np.ones_like(r_s)
 
-    try:
-        lo, hi = (np.asarray(b, dtype=float) for b in fam.bounds(i_s, r_s))
-        starts = fam.starts(i_s, r_s)
-    except (ValueError, ZeroDivisionError, FloatingPointError, np.linalg.LinAlgError) as exc:
-        return _failed(fam, f"no initial guess: {exc}", i.size, current_unit, loss)
-    sol, errors = _solve(fam, i_s, r_s, w, lo, hi, starts, loss, f_scale, max_nfev)
-    if sol is None:
-        why = "; ".join(errors) if errors else "no valid starting point"
-        return _failed(fam, f"optimiser failed: {why}", i.size, current_unit, loss)
+def _weights(sem: np.ndarray | None, order: np.ndarray, sem_floor: float) -> np.ndarray:
+    """1/sem in the sorted order, SEMs raised to ``sem_floor`` x their median positive value
+    (a rate of zero in every trial has SEM 0); ones without SEMs."""
+    if sem is None:
+        return np.ones(order.size)
+    pos = sem[sem > 0]
+    floor = sem_floor * (float(np.median(pos)) if pos.size else 1.0)
+    return 1.0 / np.maximum(sem[order], floor)
 
-    p = sol.x
-    fitted_s = fam.func(i_s, *p)
-    res_s = r_s - fitted_s
-    n = i.size
-    rss_floor = n * (1e-10 * float(np.max(np.abs(r_s)))) ** 2
-    rss = max(float(np.sum((w * res_s) ** 2)), rss_floor)
-    ss_tot = float(np.sum((r_s - r_s.mean()) ** 2))
-    r2 = 1.0 - float(np.sum(res_s**2)) / ss_tot
-    rmse = float(np.sqrt(np.mean(res_s**2)))
-    known_var = s is not None and absolute_sigma
+
+def fit_statistics(
+    rate: np.ndarray, residuals: np.ndarray, weights: np.ndarray, k: int, known_var: bool
+) -> dict[str, float]:
+    """RSS, RMSE, R^2, AIC, AICc and BIC of a fit with ``k`` parameters (module docstring).
+
+    RSS is weighted and floored at n (1e-10 max|r|)^2; RMSE and R^2 are unweighted.
+    """
+    n = rate.size
+    rss_floor = n * (1e-10 * float(np.max(np.abs(rate)))) ** 2
+    rss = max(float(np.sum((weights * residuals) ** 2)), rss_floor)
+    ss_tot = float(np.sum((rate - rate.mean()) ** 2))
     aic, aicc, bic = _criteria(rss, n, k, known_var)
+    return {
+        "rss": rss,
+        "rmse": float(np.sqrt(np.mean(residuals**2))),
+        "r2": 1.0 - float(np.sum(residuals**2)) / ss_tot,
+        "aic": aic,
+        "aicc": aicc,
+        "bic": bic,
+    }
 
-    # covariance from the Jacobian of the weighted residuals (curve_fit's recipe)
-    stderr = np.full(k, np.nan)
-    jac = sol.jac
-    if np.all(np.isfinite(jac)):
-        _, sv, vt = np.linalg.svd(jac, full_matrices=False)
-        thresh = np.finfo(float).eps * max(jac.shape) * (sv[0] if sv.size else 0.0)
-        keep = sv > thresh
-        if keep.sum() == k:
-            cov = (vt[keep].T / sv[keep] ** 2) @ vt[keep]
-            s2 = 1.0 if known_var else rss / max(n - k, 1)
-            stderr = np.sqrt(np.clip(np.diag(cov) * s2, 0, None))
 
-    tol = 1e-6 * np.where(np.isfinite(hi - lo), hi - lo, np.abs(p) + 1.0)
-    at_bounds = tuple(
+def _at_bounds(names, p, lo, hi, scale) -> tuple[str, ...]:
+    """The parameters within 1e-6 of their range (or, unbounded on one side, of their scale)
+    of a bound."""
+    tol = 1e-6 * np.where(np.isfinite(hi - lo), hi - lo, scale)
+    return tuple(
         name
-        for name, v, a, b, t in zip(fam.params, p, lo, hi, tol, strict=True)
+        for name, v, a, b, t in zip(names, p, lo, hi, tol, strict=True)
         if (np.isfinite(a) and v - a <= t) or (np.isfinite(b) and b - v <= t)
     )
-    notes = []
+
+
+def _verdict(fam, sol, r2, min_r2, at_bounds, stderr, lo) -> tuple[bool, str]:
+    """Whether the fit succeeded, and its message: convergence, R^2, bounds, standard errors."""
     success = bool(sol.status > 0)
-    if not success:
-        notes.append(f"optimiser did not converge: {sol.message}")
-    else:
-        notes.append("converged")
+    notes = ["converged" if success else f"optimiser did not converge: {sol.message}"]
     if not np.isfinite(r2) or r2 < min_r2:
         success = False
         notes.append(
@@ -413,59 +340,21 @@ def fit_curve(
         notes.append(f"parameters at a bound: {', '.join(at_bounds)}")
     if not np.all(np.isfinite(stderr)):
         notes.append("standard errors undefined (parameters not identifiable from these data)")
-
-    ci = None
-    if bootstrap and success:
-        ci = _bootstrap(
-            fam,
-            i_s,
-            fitted_s,
-            res_s,
-            w,
-            lo,
-            hi,
-            p,
-            loss,
-            f_scale,
-            max_nfev,
-            bootstrap,
-            ci_level,
-            seed,
-        )
-
-    return FitResult(
-        family=fam.name,
-        success=success,
-        message="; ".join(notes),
-        params={name: float(v) for name, v in zip(fam.params, p, strict=True)},
-        stderr={name: float(v) for name, v in zip(fam.params, stderr, strict=True)},
-        param_units=fam.param_units(current_unit),
-        current_unit=current_unit,
-        n=n,
-        k=k,
-        rss=rss,
-        rmse=rmse,
-        r2=r2,
-        aic=aic,
-        aicc=aicc,
-        bic=bic,
-        residuals=res_s[inverse],
-        fitted=fitted_s[inverse],
-        ci=ci,
-        ci_level=ci_level if ci is not None else None,
-        loss=loss,
-        nfev=int(sol.nfev),
-        at_bounds=at_bounds,
-    )
+    loose = poorly_determined(fam.params, sol.x, stderr, lo)
+    if loose:
+        notes.append(f"poorly determined (standard error above the value): {', '.join(loose)}")
+    return success, "; ".join(notes)
 
 
-def _bootstrap(fam, i, fitted, res, w, lo, hi, p, loss, f_scale, max_nfev, b, level, seed):
+def _bootstrap(fam, i, fitted, res, w, bounds, p, loss, f_scale, max_nfev, b, level, seed):
+    """Residual-bootstrap percentile intervals of the parameters (module docstring)."""
+    lo, hi = bounds
     rng = np.random.default_rng(seed)
     draws = []
     z = w * res  # standardised residuals: exchangeable across points when sem is known
     for _ in range(b):
         r_b = fitted + rng.choice(z, size=z.size, replace=True) / w
-        sol, _ = _solve(fam, i, r_b, w, lo, hi, [p], loss, f_scale, max_nfev)
+        sol = solve(fam.func, fam.jac, i, r_b, w, lo, hi, [p], loss, f_scale, max_nfev).result
         if sol is not None and sol.status > 0:
             draws.append(sol.x)
     if len(draws) < max(10, b // 2):
@@ -474,55 +363,6 @@ def _bootstrap(fam, i, fitted, res, w, lo, hi, p, loss, f_scale, max_nfev, b, le
     q = [100 * (1 - level) / 2, 100 * (1 + level) / 2]
     lo_q, hi_q = np.percentile(draws, q, axis=0)
     return {name: (float(a), float(c)) for name, a, c in zip(fam.params, lo_q, hi_q, strict=True)}
-
-
-@dataclass
-class FamilyComparison:
-    """Fits of several families to one curve, ranked by an information criterion."""
-
-    results: list[FitResult]
-    criterion: str = "aic"
-
-    @property
-    def ranked(self) -> list[FitResult]:
-        """Successful fits from best (lowest criterion) to worst, then the failed ones."""
-        ok = sorted(
-            (r for r in self.results if r.success), key=lambda r: getattr(r, self.criterion)
-        )
-        return ok + [r for r in self.results if not r.success]
-
-    @property
-    def best(self) -> FitResult | None:
-        """The best successful fit, or None if every family failed."""
-        ranked = self.ranked
-        return ranked[0] if ranked and ranked[0].success else None
-
-    def __getitem__(self, family: str) -> FitResult:
-        """The fit of ``family`` (a key or an alias such as ``"rectifier"``)."""
-        for name in (family, canonical(family)):
-            for r in self.results:
-                if r.family == name:
-                    return r
-        raise KeyError(family)
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per family in rank order: statistics, parameters, delta and weight.
-
-        ``delta`` is the criterion minus the best one; ``weight`` the Akaike weight
-        exp(-delta/2) / sum exp(-delta/2) over successful fits (Burnham & Anderson 2002).
-        """
-        ranked = self.ranked
-        rows = [r.to_dict() for r in ranked]
-        frame = pd.DataFrame(rows)
-        crit = np.array([getattr(r, self.criterion) if r.success else np.nan for r in ranked])
-        best = np.nanmin(crit) if np.isfinite(crit).any() else np.nan
-        delta = crit - best
-        rel = np.where(np.isfinite(delta), np.exp(-0.5 * np.nan_to_num(delta, nan=np.inf)), 0)
-        frame.insert(1, "rank", np.where(np.isfinite(crit), np.arange(1, len(ranked) + 1), np.nan))
-        frame["criterion"] = self.criterion
-        frame["delta"] = delta
-        frame["weight"] = rel / rel.sum() if rel.sum() > 0 else np.nan
-        return frame
 
 
 def fit_families(

@@ -36,18 +36,20 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from neuroact.compare.curves import Family, get_family, resolve_families
-from neuroact.compare.fit import CRITERIA, CURRENT_UNITS, FamilyComparison, fit_families
+from neuroact.compare.fit import CRITERIA, CURRENT_UNITS, fit_families
 from neuroact.compare.tables import check_rates, numeric_column, read_csv_table, select_rows
+from neuroact.parallel import check_workers, map_ordered
 
 __all__ = [
     "MeasuredCurves",
     "CellFits",
     "PARAMETER_COLUMNS",
     "read_fi_table",
+    "mean_of_repeats",
     "fit_cells",
+    "fit_cell",
     "cell_seed",
 ]
 
@@ -223,37 +225,60 @@ def read_fi_table(
         rate = numeric_column(frame, rate_col, "rate_col") * _RATE_UNITS[rate_unit]
         check_rates(rate, f"rate_col={rate_col!r}", allow_negative_rates)
     else:
-        _require(frame, count_col, "count_col")
-        if duration_col is not None:
-            _require(frame, duration_col, "duration_col")
-            dur = numeric_column(frame, duration_col, "duration_col")
-            if (dur <= 0).any():
-                raise ValueError(
-                    f"duration_col={duration_col!r} must hold durations > 0; got minimum "
-                    f"{dur.min():g} {duration_unit}"
-                )
-        else:
-            dur = pd.Series(float(duration), index=frame.index)
-        rate = numeric_column(frame, count_col, "count_col") / (
-            dur * _DURATION_UNITS[duration_unit]
-        )
+        rate = _rate_from_counts(frame, count_col, duration_col, duration, duration_unit)
         check_rates(rate, f"count_col={count_col!r}", allow_negative_rates)
     data = pd.DataFrame(
         {
             "cell_id": frame[cell_col].to_numpy(),
             "current": current.to_numpy(float),
             "rate_Hz": rate.to_numpy(float),
+            "n_sweeps": 1,
+            "rate_sem_Hz": np.nan,
         }
     )
-    data["n_sweeps"] = 1
-    data["rate_sem_Hz"] = np.nan
     if repeats == "mean":
-        if current_round:
-            data["current"] = np.round(data["current"] / current_round) * current_round
-        g = data.groupby(["cell_id", "current"], sort=False)["rate_Hz"]
-        data = g.agg(rate_Hz="mean", n_sweeps="size", rate_std="std").reset_index()
-        data["rate_sem_Hz"] = data.pop("rate_std") / np.sqrt(data["n_sweeps"])
+        data = mean_of_repeats(data, current_round)
     return MeasuredCurves(data.reset_index(drop=True), current_unit)
+
+
+def _rate_from_counts(
+    frame: pd.DataFrame,
+    count_col: str,
+    duration_col: str | None,
+    duration: float | None,
+    duration_unit: str,
+) -> pd.Series:
+    """Rate in Hz = spike count / step duration (a column, or one value for every row)."""
+    _require(frame, count_col, "count_col")
+    if duration_col is not None:
+        _require(frame, duration_col, "duration_col")
+        dur = numeric_column(frame, duration_col, "duration_col")
+        if (dur <= 0).any():
+            raise ValueError(
+                f"duration_col={duration_col!r} must hold durations > 0; got minimum "
+                f"{dur.min():g} {duration_unit}"
+            )
+    else:
+        dur = pd.Series(float(duration), index=frame.index)
+    return numeric_column(frame, count_col, "count_col") / (dur * _DURATION_UNITS[duration_unit])
+
+
+def mean_of_repeats(data: pd.DataFrame, current_round: float | None = None) -> pd.DataFrame:
+    """The sweeps of each cell that share a current averaged into one point: ``rate_Hz`` their
+    mean, ``n_sweeps`` their number, ``rate_sem_Hz`` the standard error of the mean (NaN for
+    one sweep); currents rounded to multiples of ``current_round`` first, if given.
+
+    See Also
+    --------
+    read_fi_table : calls it with ``repeats="mean"``.
+    """
+    data = data.copy()
+    if current_round:
+        data["current"] = np.round(data["current"] / current_round) * current_round
+    g = data.groupby(["cell_id", "current"], sort=False)["rate_Hz"]
+    data = g.agg(rate_Hz="mean", n_sweeps="size", rate_std="std").reset_index()
+    data["rate_sem_Hz"] = data.pop("rate_std") / np.sqrt(data["n_sweeps"])
+    return data
 
 
 @dataclass
@@ -364,6 +389,44 @@ def cell_seed(seed: int | None, cell) -> int | None:
     return int(np.random.SeedSequence([int(seed), key]).generate_state(1)[0])
 
 
+def _cell_sem(sem: np.ndarray) -> np.ndarray | None:
+    """A cell's SEMs for weighting: a current stepped once has no SEM, so it gets the cell's
+    median SEM rather than a NaN that would fail the whole cell; None if no SEM is known."""
+    known = sem[np.isfinite(sem) & (sem > 0)]
+    if not known.size:
+        return None
+    return np.where(np.isfinite(sem) & (sem > 0), sem, np.median(known))
+
+
+def fit_cell(
+    cell,
+    current: np.ndarray,
+    rate: np.ndarray,
+    sem: np.ndarray | None,
+    families: Sequence[Family],
+    criterion: str,
+    fit_kwargs: dict,
+) -> list[dict]:
+    """The rows of one cell in :attr:`CellFits.table`: every family fitted and ranked.
+
+    One call of :func:`fit_cells`'s loop, a module-level function so that worker processes
+    can run it; ``fit_kwargs`` go to :func:`neuroact.compare.fit.fit_families`.
+    """
+    comparison = fit_families(current, rate, families, sem, criterion=criterion, **fit_kwargs)
+    return [{"cell_id": cell} | row for row in comparison.rows()]
+
+
+def _table(per_cell: list[list[dict]]) -> pd.DataFrame:
+    """One table from the cells' rows, columns as in ``FamilyComparison.to_frame``: the
+    statistics, every family's parameters, then ``criterion``, ``delta`` and ``weight``."""
+    last = dict.fromkeys(("criterion", "delta", "weight"))
+    columns: dict[str, None] = {}
+    for rows in per_cell:
+        columns |= {key: None for row in rows for key in row if key not in last} | last
+    rows = [row for cell_rows in per_cell for row in cell_rows]
+    return pd.DataFrame(rows, columns=list(columns)) if rows else pd.DataFrame()
+
+
 def fit_cells(
     curves: MeasuredCurves,
     families: Sequence[str | Family] | str | None = None,
@@ -373,6 +436,7 @@ def fit_cells(
     progress: bool = True,
     seed: int | None = 0,
     allow_negative_rates: bool = False,
+    workers: int = 1,
     **fit_kwargs,
 ) -> CellFits:
     """Fit ``families`` (default: all registered) to every cell; rank them per cell.
@@ -385,10 +449,15 @@ def fit_cells(
     and parameters. Negative rates raise ``ValueError`` before any fit unless
     ``allow_negative_rates=True``.
 
+    ``workers`` local processes fit the cells side by side (-1: every core,
+    :func:`neuroact.parallel.available_cores`); each cell's fit depends only on its own data
+    and seed, so the table is identical to the serial one.
+
     See Also
     --------
     read_fi_table : the curves from a lab's table.
     CellFits.parameters : the fitted parameters, one row per cell x family x parameter.
+    neuroact.parallel.map_ordered : how the cells are shared among processes.
     """
     if criterion not in CRITERIA:
         raise ValueError(f"criterion must be one of {CRITERIA}; got {criterion!r}")
@@ -398,34 +467,21 @@ def fit_cells(
         raise ValueError(f"seed must be None or an integer >= 0; got {seed!r}")
     if "seed" in fit_kwargs:
         raise TypeError("pass seed to fit_cells itself (each cell gets its own from it)")
+    check_workers(workers)
     check_rates(curves.data["rate_Hz"], "curves", allow_negative_rates)
     fams = resolve_families(families)
-    frames = []
-    for cell in tqdm(curves.cells, desc="fitting cells", disable=None if progress else True):
-        i, r, sem = curves.curve(cell)
-        if use_sem and sem is not None:
-            # a current stepped once has no SEM: give it the cell's median SEM, not a NaN that
-            # would fail the whole cell
-            sem = np.asarray(sem, dtype=float)
-            known = sem[np.isfinite(sem) & (sem > 0)]
-            sem = (
-                np.where(np.isfinite(sem) & (sem > 0), sem, np.median(known))
-                if known.size
-                else None
-            )
-        comparison: FamilyComparison = fit_families(
-            i,
-            r,
-            fams,
-            sem if use_sem else None,
-            criterion=criterion,
-            current_unit=curves.current_unit,
-            seed=cell_seed(seed, cell),
-            allow_negative_rates=allow_negative_rates,
-            **fit_kwargs,
-        )
-        f = comparison.to_frame()
-        f.insert(0, "cell_id", cell)
-        frames.append(f)
-    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    return CellFits(table, criterion, tuple(f.name for f in fams))
+    calls = []
+    data = curves.data.sort_values("current", kind="stable")
+    by_cell = dict(list(data.groupby("cell_id", sort=False)))
+    for cell in curves.cells:
+        d = by_cell[cell]
+        sem = _cell_sem(d["rate_sem_Hz"].to_numpy(float)) if use_sem else None
+        kwargs = fit_kwargs | {
+            "current_unit": curves.current_unit,
+            "seed": cell_seed(seed, cell),
+            "allow_negative_rates": allow_negative_rates,
+        }
+        current, rate = d["current"].to_numpy(float), d["rate_Hz"].to_numpy(float)
+        calls.append((cell, current, rate, sem, fams, criterion, kwargs))
+    per_cell = map_ordered(fit_cell, calls, workers, progress, desc="fitting cells")
+    return CellFits(_table(per_cell), criterion, tuple(f.name for f in fams))

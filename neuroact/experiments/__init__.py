@@ -184,8 +184,9 @@ def script_parser(doc: str | None) -> argparse.ArgumentParser:
     parser.add_argument(
         "--workers",
         type=workers_option,
-        default=1,
-        help="local processes, -1 for all cores (default: 1)",
+        default=None,
+        help="local processes, -1 for all cores (default: every core this process may use; "
+        "1 with --scheduler)",
     )
     parser.add_argument(
         "--scheduler", default=None, help="address of a Dask scheduler (default: none)"
@@ -235,7 +236,7 @@ def run_script(
     try:
         overrides = collect_overrides(args.config, [f"{name}.{text}" for text in args.assignments])
         config = resolve_configs("quick" if args.quick else "full", overrides, [name])[name]
-        check_workers(args.workers, args.scheduler)
+        workers = check_workers(args.workers, args.scheduler)
         check_writable_dir(args.out, "--out")
     except (ValueError, TypeError, OSError) as err:
         parser.error(str(err))
@@ -247,7 +248,7 @@ def run_script(
     run = module.run(
         config,
         args.out,
-        workers=args.workers,
+        workers=workers,
         scheduler=args.scheduler,
         data_dir=args.data_dir,
         inputs=dict(args.inputs) or None,

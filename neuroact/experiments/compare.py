@@ -3,10 +3,10 @@
 Steps (each writes its tables; a rerun skips the steps whose tables exist):
 
 1. **Simulated f-I curves.** Reads ``fi_curves.csv`` of an ``fi_curves`` run
-   (``inputs={"fi_curves": RUN}``), or runs that experiment's profile ``fi_profile`` into
-   ``OUT/fi_curves`` when no folder is given. Every curve (model x noise level, steady-state rate)
-   is fitted with every family of ``families``: ``sim_fits.csv`` (one row per curve x family,
-   ranked by AIC), ``sim_points.csv``.
+   (``inputs={"fi_curves": RUN}``); without one, simulates the curves of ``sim_curves`` with
+   :func:`neuroact.bio.fi.fi_curve` (one resumable job each, ``sim_fi.csv``). Every curve
+   (model x noise level, steady-state rate) is fitted with every family of ``families``:
+   ``sim_fits.csv`` (one row per curve x family, ranked by AIC), ``sim_points.csv``.
 2. **Measured f-I curves.** The table ``measured_file`` under ``data_dir`` (default: the 44 rat
    L5 pyramidal cells of ``fi-measured``; any tidy table with the column names of ``Config``
    works): ``measured_fits.csv``, ``measured_winners.csv``, ``measured_summary.csv`` (wins and
@@ -15,10 +15,12 @@ Steps (each writes its tables; a rerun skips the steps whose tables exist):
    fit of the curve ``soft_lif_source`` and ``bio_softplus`` (the softplus unit with the
    sharpness of the ``softplus`` fit of ``softplus_source``; see
    :mod:`neuroact.compare.bio_activation`); ``bio_activations.csv`` (their parameters) and
-   ``bio_activation_curves.csv``. The MLP of ``train`` is trained with each of
-   ``train_activations`` (the bio units and reference units) as resumable jobs, each built
-   from its ``TrainConfig`` alone (``activation`` and ``activation_params``):
-   ``bio_history.csv`` and ``bio_training_summary.csv`` (test error and sparsity).
+   ``bio_activation_curves.csv``. The MLP of the ``train`` template (a
+   :class:`~neuroact.ann.train.TrainConfig`) is trained with each of ``train_activations``
+   (the bio units and reference units) as resumable jobs, each built from its ``TrainConfig``
+   alone (``activation`` and ``activation_params``), checkpointing under
+   ``OUT/checkpoints/`` (deleted once the network is finished): ``bio_history.csv`` and
+   ``bio_training_summary.csv`` (test error and sparsity).
 4. **Contrast.** ``contrast.csv`` (:func:`neuroact.compare.contrast.build_contrast`): literature
    bands, the networks of a ``population_sparsity`` run and of a ``train_networks`` run when
    given in ``inputs``, and the bio-activation networks of step 3.
@@ -32,18 +34,21 @@ Figures: ``sim_fits.png``, ``measured_fits.png``, ``measured_summary.png``,
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import math
 import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Unpack
 
 import numpy as np
 import pandas as pd
 import torch
 
 from neuroact.ann.activations import make_activation
-from neuroact.ann.train import TrainConfig, train
+from neuroact.ann.train import TrainConfig
 from neuroact.compare.bio_activation import (
     soft_lif_activation,
     soft_lif_params,
@@ -54,9 +59,15 @@ from neuroact.compare.contrast import build_contrast
 from neuroact.compare.curves import get_family
 from neuroact.compare.fit import CURRENT_DENSITY_UNITS, CURRENT_UNITS, fit_families
 from neuroact.compare.measured import fit_cells, read_fi_table
-from neuroact.experiments import get
-from neuroact.experiments._training import network_table
-from neuroact.parallel import Job, run_jobs
+from neuroact.experiments._curves import check_curves, curve_jobs, simulate_curve
+from neuroact.experiments._training import (
+    QUICK_TRAIN,
+    ExperimentRun,
+    RunOptions,
+    network_table,
+    train_network,
+)
+from neuroact.parallel import Job
 from neuroact.paths import find_file
 from neuroact.results import RunFolder
 from neuroact.vocabulary import canonical
@@ -72,13 +83,27 @@ class Config:
 
     ``soft_lif_source`` / ``softplus_source``: ``(model, sigma_mV)`` of the simulated curve
     whose ``lif`` / ``softplus`` fit defines the activation (sigma None: the largest noise level
-    of that model). ``train``: fields of :class:`neuroact.ann.train.TrainConfig` shared by the
-    bio-activation networks.
+    of that model). ``train``: the :class:`neuroact.ann.train.TrainConfig` template of the
+    bio-activation networks (their activation and seed are set per network).
+    ``sim_curves``: ``(model, sigma_mV, highest current)`` of each curve simulated when no
+    ``fi_curves`` run is given, ``sim_currents`` evenly spaced currents from 0 in the model's
+    current unit, ``sim_trials`` trials of the noisy models, the times and the Brian2 target.
     """
 
     families: tuple[str, ...] = FAMILIES
     criterion: str = "aic"
-    fi_profile: str = "quick"
+    sim_curves: tuple[tuple[str, float, float], ...] = (
+        ("lif", 0.0, 5.0),
+        ("noisy_lif", 2.0, 5.0),
+        ("noisy_lif", 5.0, 5.0),
+        ("adex", 0.0, 2.0),
+    )
+    sim_currents: int = 41
+    sim_trials: int = 50
+    sim_duration_s: float = 0.6
+    sim_transient_s: float = 0.3
+    sim_dt_ms: float = 0.025
+    sim_target: str = "numpy"
     rate_column: str = "rate_Hz"
     measured_file: str = "fi-measured/bbp_sscx_rat_L5TPC_fI_per_sweep_44cells.csv"
     measured_cell_col: str = "cell_id"
@@ -92,15 +117,16 @@ class Config:
     softplus_source: tuple[str, float | None] = ("noisy_lif", None)
     soft_lif_gamma: float = 0.05
     train_activations: tuple[str, ...] = ("relu", "softplus", "soft_lif", "bio_softplus")
-    train: dict = field(
-        default_factory=lambda: {
-            "dataset": "mnist-subset",
-            "widths": (300, 300, 300),
-            "epochs": 5,
-            "eval_size": 1000,
-            "lr": 0.05,
-            "init": "xavier",
-        }
+    train: TrainConfig = field(
+        default_factory=lambda: dataclasses.replace(
+            QUICK_TRAIN,
+            widths=(300, 300, 300),
+            epochs=5,
+            train_size=None,
+            eval_size=1000,
+            lr=0.05,
+            init="xavier",
+        )
     )
     seed: int = 0
 
@@ -109,21 +135,31 @@ class Config:
         # accepted and stored as their keys, unknown families fail here, before any work
         self.families = tuple(get_family(f).name for f in self.families)
         self.train_activations = tuple(canonical(a) for a in self.train_activations)
+        check_curves(self.sim_curves, self.sim_currents, self.sim_trials, sim_run(self))
+
+
+def sim_run(config: Config) -> dict:
+    """The settings of the simulated curves' runs (:func:`~neuroact.bio.fi.fi_curve`)."""
+    return {
+        "duration_s": config.sim_duration_s,
+        "transient_s": config.sim_transient_s,
+        "dt_ms": config.sim_dt_ms,
+        "target": config.sim_target,
+        "seed": config.seed,
+    }
 
 
 PROFILES = {
     "quick": Config(),
     "full": Config(
-        fi_profile="full",
-        train={
-            "dataset": "mnist",
-            "widths": (1000, 1000, 1000),
-            "epochs": 15,
-            "eval_size": 2000,
-            # softplus-like units collapse to chance at 0.05 on 3 x 1000 (see glorot_table1)
-            "lr": 0.02,
-            "init": "xavier",
-        },
+        sim_currents=61,
+        sim_trials=100,
+        sim_duration_s=2.0,
+        sim_transient_s=0.5,
+        sim_dt_ms=0.01,
+        sim_target="cython",
+        # softplus-like units collapse to chance at 0.05 on 3 x 1000 (see glorot_table1)
+        train=TrainConfig(epochs=15, eval_size=2000, lr=0.02, init="xavier"),
     ),
 }
 
@@ -149,22 +185,16 @@ def _input_table(inputs: dict, experiment: str, table: str) -> pd.DataFrame | No
     return pd.read_csv(Path(path) / f"{table}.csv")
 
 
-def _fi_table(config: Config, folder: RunFolder, inputs, workers, scheduler, progress, data_dir):
+def _fi_table(config: Config, run: ExperimentRun, inputs: dict) -> pd.DataFrame:
+    """The f-I curves to fit: the ``fi_curves`` run of ``inputs``, else :func:`simulate_curve`
+    for each of ``config.sim_curves``."""
     given = _input_table(inputs, "fi_curves", "fi_curves")
     if given is not None:
         return given
-    sub = RunFolder(folder.path / "fi_curves")
-    if not sub.has("fi_curves.csv"):
-        fi = get("fi_curves")
-        fi.run(
-            fi.PROFILES[config.fi_profile],
-            sub.path,
-            workers=workers,
-            scheduler=scheduler,
-            progress=progress,
-            data_dir=data_dir,
-        )
-    return sub.read_table("fi_curves")
+    jobs = curve_jobs(config.sim_curves, config.sim_currents, config.sim_trials, sim_run(config))
+    table = run.map(simulate_curve, jobs, group="curves", desc="compare: f-I curves")
+    run.folder.write_table("sim_fi", table)
+    return table
 
 
 def curve_label(model: str, sigma_mV: float) -> str:
@@ -299,93 +329,64 @@ def activation_curves(bio: pd.DataFrame, x=None) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)
 
 
-def train_job(
-    config: dict, unit: str, data_dir: str | None, checkpoint: str | None
-) -> pd.DataFrame:
-    """Job: train one network from a ``TrainConfig`` field dict; its ``to_frame()`` table.
+def train_job(unit: str, **network) -> pd.DataFrame:
+    """Job: one network trained by :func:`~neuroact.experiments._training.train_network`
+    (``network`` are its arguments), its epoch x layer table.
 
     The ``activation`` column holds ``unit``, the network's name in this experiment's tables:
     ``bio_softplus`` is the softplus unit with a fitted sharpness, told apart from the plain
     softplus network that way.
     """
-    result = train(TrainConfig(**config), data_dir=data_dir, checkpoint=checkpoint, progress=False)
-    return result.to_frame().assign(activation=unit)
+    return train_network(**network).assign(activation=unit)
 
 
-def _train_bio(config, folder, bio, workers, scheduler, progress, data_dir):
-    ckpt = folder.path / "checkpoints"
+def bio_networks(config: Config, bio: pd.DataFrame) -> dict[str, TrainConfig]:
+    """``{unit: TrainConfig}`` of the networks of step 3: the ``train`` template with each unit
+    of ``train_activations`` (a bio unit whose source curve had no successful fit is left out)."""
     units = bio_units(bio)
-    jobs = []
-    for act in config.train_activations:
-        if act in BIO_UNITS and act not in units:
-            continue  # its source curve had no successful fit
-        fields = {**config.train, **units.get(act, {"activation": act}), "seed": config.seed}
-        fields["widths"] = tuple(fields.get("widths", (300, 300, 300)))
-        jobs.append(
-            Job(
-                act,
-                {
-                    "config": fields,
-                    "unit": act,
-                    "data_dir": None if data_dir is None else str(data_dir),
-                    "checkpoint": str(ckpt / f"{act}.pt"),
-                },
-            )
+    return {
+        act: dataclasses.replace(
+            config.train, **units.get(act, {"activation": act}), seed=config.seed
         )
-    return run_jobs(
-        train_job,
-        jobs,
-        run=folder,
-        group="bio_networks",
-        workers=workers,
-        scheduler=scheduler,
-        progress=progress,
-        desc="compare: bio activations",
-    )
+        for act in config.train_activations
+        if act not in BIO_UNITS or act in units
+    }
+
+
+def _train_bio(config: Config, run: ExperimentRun, bio: pd.DataFrame) -> pd.DataFrame:
+    jobs = []
+    for unit, network in bio_networks(config, bio).items():
+        job = run.training_job(unit, network)
+        jobs.append(Job(unit, {"unit": unit, **job.params}))
+    history = run.map(train_job, jobs, group="bio_networks", desc="compare: bio activations")
+    # every checkpoint is deleted once its network is finished: leave no empty folder
+    with contextlib.suppress(OSError):
+        (run.folder.path / "checkpoints").rmdir()
+    return history
 
 
 # --- the experiment --------------------------------------------------------------------------
 
 
-def run(
-    config: Config,
-    out: str | os.PathLike,
-    *,
-    workers: int = 1,
-    scheduler=None,
-    progress: bool = True,
-    data_dir: str | os.PathLike | None = None,
-    inputs: dict | None = None,
-) -> RunFolder:
-    """Run the comparison into ``out`` (module docstring); resumes step by step."""
-    if not isinstance(config, Config):
-        raise TypeError(f"config must be a compare.Config; got {type(config).__name__}")
-    t0 = time.perf_counter()
-    folder = RunFolder(out)
-    folder.write_config(config)
-    inputs = dict(inputs or {})
+def run(config: Config, out: str | os.PathLike, **options: Unpack[RunOptions]) -> RunFolder:
+    """Run the comparison into ``out`` (module docstring); resumes step by step.
 
+    ``options`` are the :class:`~neuroact.experiments._training.RunOptions` of every experiment;
+    ``inputs`` may name the ``fi_curves``, ``population_sparsity`` and ``train_networks`` runs.
+    """
+    inputs = dict(options.pop("inputs", None) or {})
+    t0 = time.perf_counter()
+    run = ExperimentRun.open(config, Config, out, **options)
+    folder = run.folder
     if not folder.has("sim_fits.csv"):
-        fi = _fi_table(config, folder, inputs, workers, scheduler, progress, data_dir)
-        points, fits = fit_simulated(fi, config)
+        points, fits = fit_simulated(_fi_table(config, run, inputs), config)
         folder.write_table("sim_points", points)
         folder.write_table("sim_fits", fits)
     sim_fits = folder.read_table("sim_fits")
 
-    measured = find_file(config.measured_file, data_dir)  # the package copy by default
+    measured = find_file(config.measured_file, run.data_dir)  # the package copy by default
     if not folder.has("measured_summary.csv") and measured.exists():
-        curves = read_fi_table(
-            measured,
-            cell_col=config.measured_cell_col,
-            current_col=config.measured_current_col,
-            rate_col=config.measured_rate_col,
-            current_unit=config.measured_current_unit,
-        )
-        cells = fit_cells(curves, config.families, criterion=config.criterion, progress=progress)
-        folder.write_table("measured_points", curves.data.assign(current_unit=curves.current_unit))
-        folder.write_table("measured_fits", cells.table)
-        folder.write_table("measured_winners", cells.winners())
-        folder.write_table("measured_summary", cells.summary())
+        _fit_measured(config, run, measured)
 
     if not folder.has("bio_activations.csv"):
         bio = bio_parameters(sim_fits, config)
@@ -394,7 +395,7 @@ def run(
     bio = folder.read_table("bio_activations")
 
     if not folder.has("bio_training_summary.csv"):
-        history = _train_bio(config, folder, bio, workers, scheduler, progress, data_dir)
+        history = _train_bio(config, run, bio)
         folder.write_table("bio_history", history)
         folder.write_table("bio_training_summary", network_table(history))
 
@@ -410,12 +411,34 @@ def run(
     }
     folder.write_metadata(
         seed=config.seed,
-        data_dir=None if data_dir is None else str(data_dir),
+        data_dir=run.data_dir,
         inputs={k: str(v) for k, v in inputs.items()},
         used=used,
         steps_seconds=time.perf_counter() - t0,
     )
     return folder
+
+
+def _fit_measured(config: Config, run: ExperimentRun, path: Path) -> None:
+    """Step 2: every family fitted to every measured cell; four tables."""
+    curves = read_fi_table(
+        path,
+        cell_col=config.measured_cell_col,
+        current_col=config.measured_current_col,
+        rate_col=config.measured_rate_col,
+        current_unit=config.measured_current_unit,
+    )
+    cells = fit_cells(
+        curves,
+        config.families,
+        criterion=config.criterion,
+        progress=run.progress,
+        workers=run.workers if run.scheduler is None else 1,  # the same table on any number
+    )
+    run.folder.write_table("measured_points", curves.data.assign(current_unit=curves.current_unit))
+    run.folder.write_table("measured_fits", cells.table)
+    run.folder.write_table("measured_winners", cells.winners())
+    run.folder.write_table("measured_summary", cells.summary())
 
 
 def draw(run: RunFolder) -> list[Path]:
@@ -479,4 +502,6 @@ __all__ = [
     "bio_units",
     "curve_label",
     "train_job",
+    "bio_networks",
+    "simulate_curve",
 ]

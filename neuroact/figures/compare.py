@@ -239,6 +239,8 @@ def plot_family_summary(
     n_cells = fits[group_col].nunique()
     a_win.set(xlabel=f"cells won, lowest {criterion.upper()} (of {n_cells})")
     a_win.set_title("(a) wins")
+    if ok.empty:  # no successful fit: a log axis with no data cannot scale itself
+        a_r2.set_xlim(1e-3, 1.0)
     plain_log_axis(a_r2, "x")
     a_r2.set(xlabel="unexplained variance 1 - R² (log scale)")
     a_r2.set_title("(b) per cell (bar: median)")
