@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import errno
-import logging
 import re
 import sys
 import textwrap
@@ -31,6 +30,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from neuroact import __version__, cli_fit
+from neuroact.logs import configure_logging
 from neuroact.paths import (
     DATA_DIR_ENV,
     SOURCES,
@@ -43,7 +43,6 @@ from neuroact.results import check_writable_dir
 
 __all__ = ["build_parser", "configure_logging", "main"]
 
-LOGGER = "neuroact"
 DOWNLOADABLE = tuple(name for name, src in SOURCES.items() if not src.shipped)
 # Errors a user can fix (bad input, missing or unwritable files): one line, exit status 2.
 USER_ERRORS = (
@@ -91,38 +90,6 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
                 )
                 paragraphs.append(filled)
         return "\n\n".join(paragraphs)
-
-
-class _StderrHandler(logging.StreamHandler):
-    """A handler writing to whatever ``sys.stderr`` is at the time (it may be replaced)."""
-
-    def __init__(self) -> None:
-        super().__init__(sys.stderr)
-
-    @property
-    def stream(self):
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, value) -> None:  # the stream is always the current sys.stderr
-        pass
-
-
-def configure_logging(verbosity: int = 0) -> logging.Logger:
-    """Send the ``neuroact`` logger's records to stderr, one line each.
-
-    ``verbosity`` 0 shows INFO (progress), 1 or more DEBUG, -1 or less only warnings. Called by
-    the command line only: a library leaves logging to its application.
-    """
-    logger = logging.getLogger(LOGGER)
-    for handler in [h for h in logger.handlers if isinstance(h, _StderrHandler)]:
-        logger.removeHandler(handler)  # main() may run more than once in one process
-    handler = _StderrHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s: %(message)s", "%H:%M:%S"))
-    logger.addHandler(handler)
-    levels = {-1: logging.WARNING, 0: logging.INFO, 1: logging.DEBUG}
-    logger.setLevel(levels[max(-1, min(1, verbosity))])
-    return logger
 
 
 def _add_common(parser: argparse.ArgumentParser, top: bool = False) -> None:

@@ -30,9 +30,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import os
-import sys
 from collections.abc import Mapping, Sequence
 from types import ModuleType
 from typing import Any
@@ -45,6 +43,7 @@ from neuroact.config import (
     parse_assignment,
     read_config_file,
 )
+from neuroact.logs import configure_logging
 from neuroact.parallel import check_workers
 from neuroact.results import RunFolder, check_writable_dir
 
@@ -240,11 +239,7 @@ def run_script(
         check_writable_dir(args.out, "--out")
     except (ValueError, TypeError, OSError) as err:
         parser.error(str(err))
-    if not logging.getLogger("neuroact").handlers:  # a script is a program: show progress
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s: %(message)s", "%H:%M:%S"))
-        logging.getLogger("neuroact").addHandler(handler)
-        logging.getLogger("neuroact").setLevel(logging.INFO)
+    configure_logging(0)  # a script is a program: it shows progress
     run = module.run(
         config,
         args.out,
