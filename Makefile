@@ -12,6 +12,8 @@ DATA_DIR ?=
 DATA_ENV := $(if $(DATA_DIR),NEUROACT_DATA_DIR=$(abspath $(DATA_DIR)))
 OUT ?= runs/quick
 PROFILE ?= quick
+# the test suite on two processes, each test file kept on one (its fixtures are built once)
+PYTEST_WORKERS ?= 2
 
 .PHONY: install run full figures data test lint bench clean
 
@@ -50,7 +52,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 test: lint
-	$(DATA_ENV) $(BIN)/python -m pytest -q -p no:cacheprovider
+	$(DATA_ENV) $(BIN)/python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
