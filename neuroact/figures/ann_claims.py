@@ -47,6 +47,12 @@ ORDER = ("relu", "softplus", "tanh", "sigmoid", "leaky_relu", "soft_lif")
 DATASETS = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST", "mnist-subset": "MNIST subset"}
 
 
+def _model_name(model: str) -> str:
+    """``"cnn4 to 30%"`` -> ``"CNN4 to 30%"``: the model's name in capitals, the rest as it is."""
+    name, _, rest = model.partition(" ")
+    return f"{name.upper()} {rest}".rstrip()
+
+
 def order(values) -> list[str]:
     """Units in the package's reading order (rectifiers first), unknown names last."""
     present = list(dict.fromkeys(values))
@@ -310,7 +316,7 @@ def training_speed(
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         # log scale: an error of exactly 0 leaves the panel at the bottom
         ax.set_ylabel("training error (%, log; 0 off the axis)")
-        ax.set_title(f"({chr(97 + j)}) {m.upper()}, each unit at its best learning rate")
+        ax.set_title(f"({chr(97 + j)}) {_model_name(m)}, each unit at its best learning rate")
     _draw_ratios(axes[0, -1], ratios, tag=chr(97 + len(models)))
     figure_legend(fig)
     return fig
@@ -351,7 +357,7 @@ def _draw_ratios(ax: Axes, ratios: pd.DataFrame, *, tag: str) -> None:
             label="target not reached by some seed",
         )
     names = [
-        f"{m.upper()}: {canonical(a)} / {canonical(ref)}"
+        f"{_model_name(m)}: {canonical(a)} / {canonical(ref)}"
         for m, a in zip(ratios["model"], ratios["activation"], strict=True)
     ]
     ax.set_yticks(y, names)

@@ -159,8 +159,9 @@ def band_widths(
     ax.set_xticks(range(len(conds)), [labels[c] for c in conds], rotation=30, ha="right")
     ax.set_ylabel(r"width of the band along $\eta$")
     ax.set_title(
-        "width of the 1-4% band (x: at the reference g, relative to Brunel's network; "
-        "?: an edge not found)"
+        "width of the 1-4% band\n(x: at the reference g, relative to Brunel's network; "
+        "?: an edge not found)",
+        fontsize="medium",
     )
     ax.legend(loc="upper left")
     return fig
