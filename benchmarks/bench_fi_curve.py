@@ -1,4 +1,4 @@
-"""Benchmark: a 200-current LIF f-I curve, 1 s simulated (issue 3).
+"""Benchmark: a 200-current LIF f-I curve, 1 s simulated.
 
 Measures, in one process:
 
