@@ -31,8 +31,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from brian2 import Network, NeuronGroup, SpikeMonitor, StateMonitor, amp, metre, mV, second
+from brian2 import Network, StateMonitor, amp, metre, mV, second
 
+from neuroact.bio.fi_core import build_group
 from neuroact.bio.neurons import NeuronModel, get_model
 from neuroact.bio.runtime import check_seed, check_target, codegen_target, seeded
 from neuroact.bio.units import to_si
@@ -101,22 +102,7 @@ def _run_protocol(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One neuron per amplitude through (0, step, 0): voltages (mV, sample k at k dt) and
     Brian2's spike indices and times (s)."""
-    n = values.size
-    group = NeuronGroup(
-        n,
-        model.equations,
-        threshold=model.threshold,
-        reset=model.reset or None,
-        refractory=model.refractory if model.refractory is not None else False,
-        method=model.method,
-        namespace=model.namespace(),
-        dt=dt,
-    )
-    for var, value in model.init.items():
-        group.state(var, use_units=True).set_item(slice(None), value, namespace={})
-    if model.every_step:
-        group.run_regularly(model.every_step, when="start")
-    monitor = SpikeMonitor(group)
+    group, monitor = build_group(model, values.size, dt)  # the f-I runner's group and monitor
     trace = StateMonitor(group, "v", record=True, when="after_thresholds")
     net = Network(group, monitor, trace)
     v0 = np.asarray(group.v / mV, dtype=float).copy()
