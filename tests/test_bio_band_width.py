@@ -251,3 +251,13 @@ def test_claim_notes_a_widened_band_that_lost_irregularity():
     # 0.12 / 0.04 = 3.0 widens (>= 1.5), 1.1 does not; only 20% of the wide band is irregular
     assert "drive log-sd 0.4 x3.0 (20% of its in-band networks asynchronous-irregular)" in text
     assert "AdEx x1.1" in text and "AdEx x1.1 (" not in text
+
+
+def test_network_target_auto_is_cython_where_a_compiler_exists():
+    from neuroact.bio.standalone import compiler_available
+    from neuroact.experiments._sweeps import network_target
+
+    assert network_target("auto") == ("cython" if compiler_available() else "numpy")
+    assert network_target("numpy") == "numpy"
+    with pytest.raises(ValueError, match=r"^target must be one of .*; got 'gpu'$"):
+        network_target("gpu")

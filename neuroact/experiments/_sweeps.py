@@ -23,9 +23,10 @@ from neuroact.bio.energy import (
     get_budget,
 )
 from neuroact.bio.network import BrunelConfig, simulate
-from neuroact.bio.runtime import check_target
+from neuroact.bio.runtime import TARGETS
+from neuroact.bio.standalone import compiler_available
 from neuroact.bio.theory import mean_field_rate
-from neuroact.bio.units import check_count, check_number
+from neuroact.bio.units import check_choice, check_count, check_number
 from neuroact.experiments._networks import job_key, network_config, network_job
 from neuroact.literature import LENNIE_2003
 from neuroact.parallel import Job, run_jobs
@@ -78,6 +79,20 @@ SUPPLY_RATE_HZ = 4.0  # the mean rate whose cost is taken as the per-neuron ATP 
 # the experiment's jobs
 
 
+# "auto": Brian2's cython target where a C++ compiler exists (each code object compiled once
+# and cached: a quick-profile run 3x faster than numpy once cached, as fast on the first), else
+# numpy
+NETWORK_TARGETS = ("auto", *TARGETS)
+
+
+def network_target(target: str) -> str:
+    """The Brian2 target the networks run on (``"auto"`` resolved, see NETWORK_TARGETS)."""
+    check_choice("target", target, NETWORK_TARGETS)
+    if target == "auto":
+        return "cython" if compiler_available() else "numpy"
+    return target
+
+
 def base_params(config: Any) -> dict:
     return {
         "n_exc": config.n_exc,
@@ -85,7 +100,7 @@ def base_params(config: Any) -> dict:
         "reference_c_exc": config.reference_c_exc,
         "transient_s": config.transient_s,
         "seed": config.seed,
-        "target": config.target,
+        "target": network_target(config.target),
     }
 
 
@@ -273,7 +288,7 @@ def energy_table(summary: pd.DataFrame, config: Any) -> pd.DataFrame:
 
 def sweep_points(config: Any) -> dict[str, list[tuple[float, float, float]]]:
     """The (g, eta, heterogeneity) points of each sweep; the plain settings checked."""
-    check_target(config.target)
+    network_target(config.target)
     get_budget(config.budget)
     for name in ("gs", "etas", "heterogeneities", "eta_scan", "g_scan", "scan_heterogeneities"):
         if not len(getattr(config, name)):

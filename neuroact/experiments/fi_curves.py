@@ -27,11 +27,13 @@ Tables
                     rate, the top current's steady and first-interval rates and their ratio.
 Figure: ``fi_curves.png``.
 
-Profiles: ``quick`` (numpy target, 41 currents, 0.6 s, dt 0.025 ms, 50 noisy trials; about
-25 s of CPU) and ``full`` (``target="auto"``: the compiled programs of
-:mod:`neuroact.bio.fi`, built once per model and size and cached; 61 currents, 2 s with 0.5 s
-transient, dt 0.01 ms, 100 noisy trials). dt = 0.01 ms keeps the deterministic LIF within
-0.2% of its analytic rate up to 180 Hz (the error is the grid's threshold-crossing delay).
+Profiles: ``quick`` (41 currents, 0.6 s, dt 0.025 ms, 50 noisy trials) and ``full`` (61
+currents, 2 s with 0.5 s transient, dt 0.01 ms, 100 noisy trials), both on ``target="auto"``:
+the compiled programs of :mod:`neuroact.bio.fi`, built once per model and size and cached in
+the user's cache folder. On 2 cores the quick profile takes about 70 s with an empty cache
+(the builds; the numpy target took longer, 81 s) and 8 s once the programs are cached.
+dt = 0.01 ms keeps the deterministic LIF within 0.2% of its analytic rate up to 180 Hz (the
+error is the grid's threshold-crossing delay).
 
 Every setting (models, ranges, noise levels, times) is checked before the first curve is
 simulated or a file written.
@@ -104,14 +106,13 @@ class Config:
 
 
 PROFILES = {
-    # numpy target (no compile wait), coarser grid and dt, short runs: ~1 min on two cores.
+    # coarser grid and dt, short runs: 8 s on two cores once the programs are cached
     "quick": Config(
         n_currents=41,
         duration_s=0.6,
         transient_s=0.3,
         noisy_trials=50,
         dt_ms=0.025,
-        target="numpy",
     ),
     # compiled programs (built once per model and size, cached): 61 currents, 2 s, 100 trials
     # for the noisy LIF.

@@ -158,7 +158,7 @@ PROFILES = {
         eta_scan=(0.83, 0.85, 0.87),
         g_scan=(6.0, 8.0, 10.0),
         scan_heterogeneities=(0.0,),
-        target="numpy",
+        target="auto",
         raster_neurons=300,
         raster_ms=500.0,
         band_conditions=("", "theta_sd_mV=2"),
