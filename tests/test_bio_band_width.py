@@ -261,3 +261,27 @@ def test_network_target_auto_is_cython_where_a_compiler_exists():
     assert network_target("numpy") == "numpy"
     with pytest.raises(ValueError, match=r"^target must be one of .*; got 'gpu'$"):
         network_target("gpu")
+
+
+def test_claims_reason_says_whether_a_widened_band_stays_irregular():
+    from neuroact.claims.bio import _band_why
+
+    def summary(ai: float, ratio: float) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "condition": ["", "neuron=adex"],
+                "label": ["Brunel", "AdEx"],
+                "width_vs_brunel": [1.0, ratio],
+                "ai_inside": [1.0, ai],
+            }
+        )
+
+    assert _band_why(None) == ""
+    assert _band_why(summary(1.0, 1.2)) == "; no mechanism tried widens it"
+    assert _band_why(summary(0.8, 2.0)).startswith(
+        "; AdEx widens it x2.0 with its in-band networks still asynchronous-irregular"
+    )
+    assert "but none of their in-band networks are asynchronous-irregular" in _band_why(
+        summary(0.0, 2.0)
+    )
+    assert "but at most 20% of their" in _band_why(summary(0.2, 2.0))

@@ -128,7 +128,7 @@ def test_write_report_writes_markdown_and_html_with_the_same_claims(tmp_path):
     # same figures in the same order, the claims figure first, drawn into the figures folder
     linked = re.findall(r"!\[([^\]]*)\]\(([^)]+)\)", text)
     embedded = re.findall(r'<img src="data:image/png;base64,[^"]+" alt="([^"]*)">', html)
-    assert [t for t, _ in linked] == embedded and len(embedded) == 25
+    assert [t for t, _ in linked] == embedded and len(embedded) == 27  # band maps and widths
     assert linked[0] == ("Claims against the papers", "../figures/claims.png")
     assert (figures / "claims.png").stat().st_size > 10_000 and not (run / "claims.png").exists()
 

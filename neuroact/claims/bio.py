@@ -357,9 +357,9 @@ def claim_cortical_sparsity(t: Tables) -> Claim:
         verdict = PARTLY
         why = (
             "a balanced network can be that sparse (asynchronous, irregular, under 1 Hz), but "
-            "only in a narrow range of external drive unless a mechanism such as heterogeneity "
-            "widens it; the textbook settings are far denser; recordings find about 10% of "
-            "neurons spiking per Up state or per touch and depend on brain state"
+            f"only in a narrow range of external drive{_band_why(widths)}; the textbook "
+            "settings are far denser; recordings find about 10% of neurons spiking per Up "
+            "state or per touch and depend on brain state"
         )
     else:
         verdict = NOT_SUPPORTED
@@ -410,6 +410,31 @@ def band_width_text(summary: pd.DataFrame) -> str:
     if narrow:
         text += f"; not widened (under x{WIDENS:g}) by {', '.join(narrow)}"
     return text
+
+
+def _band_why(summary: pd.DataFrame | None) -> str:
+    """What the band-width search says about widening the band, for the claim's reason: which
+    mechanisms widen it and whether their in-band networks stay asynchronous-irregular."""
+    if summary is None or "ai_inside" not in summary:
+        return ""
+    rows = summary[summary["condition"].fillna("") != ""]
+    wide = rows[np.isfinite(rows["width_vs_brunel"]) & (rows["width_vs_brunel"] >= WIDENS)]
+    if not len(wide):
+        return "; no mechanism tried widens it"
+    irregular = wide[wide["ai_inside"] >= 0.5]
+    if len(irregular):
+        best = irregular.loc[irregular["width_vs_brunel"].idxmax()]
+        return (
+            f"; {best['label']} widens it x{best['width_vs_brunel']:.1f} with its in-band "
+            "networks still asynchronous-irregular"
+        )
+    top = wide["ai_inside"].max()
+    share = "none" if top == 0 else f"at most {percent(top, 0)}"
+    return (
+        f"; {', '.join(wide['label'])} widen it (up to x{wide['width_vs_brunel'].max():.1f}), "
+        f"but {share} of their in-band networks are asynchronous-irregular, so none gives a "
+        "wider band of asynchronous-irregular sparse activity"
+    )
 
 
 def _widened(row) -> str:

@@ -132,6 +132,22 @@ CAPTIONS: dict[str, dict[str, tuple[str, str]]] = {
             "Distribution of single-neuron firing rates in the two showcase networks. Read how "
             "many neurons fire below 1 Hz or stay silent over the whole run.",
         ),
+        "population_band_maps": (
+            "The sparse band by mechanism",
+            "Per mechanism (Brunel's network, heterogeneous thresholds, heterogeneous drive, "
+            "AdEx adaptation, conductance synapses), every network of the band search in the "
+            "(g, η) plane, coloured by the percentage active in 50 ms (cross: not "
+            "asynchronous-irregular), and the band where 1-4% are active at under 1 Hz (red). "
+            "Read how wide the band is along η and whether the networks inside it are still "
+            "irregular.",
+        ),
+        "population_band_widths": (
+            "How wide the sparse band is",
+            "Width of the band along η at each g, per mechanism, with the ratio to Brunel's "
+            "network at the reference g above each group. A mechanism that widened the band "
+            "would make cortical sparsity robust to the drive; check in the maps whether its "
+            "in-band networks stay asynchronous-irregular.",
+        ),
     },
     "train_networks": {
         "training_curves": (

@@ -282,6 +282,17 @@ KEY_TABLES: dict[str, tuple[KeyTable, ...]] = {
                   {True: "yes", False: "no", "True": "yes", "False": "no"})],
             _showcases,
         ),
+        KeyTable(
+            "band_width_summary",
+            "The 1-4% band along η at the reference g, per mechanism: its edges, its width "
+            "against Brunel's network's and the share of its networks that are "
+            "asynchronous-irregular.",
+            [text("label", "mechanism"), fixed("reference_g", "g", 0),
+             fixed("eta_low", "η low", 3), fixed("eta_high", "η high", 3),
+             fixed("width", "width", 3), fixed("width_vs_brunel", "x Brunel", 2),
+             percent("ai_inside", "asynchronous-irregular (%)", 0),
+             count("networks", "networks simulated")],
+        ),
     ),
     "train_networks": (
         KeyTable(
