@@ -91,6 +91,13 @@ def test_table1_rows_errors_and_sparsity(table1_run):
     paper = paper.set_index(["activation", "pretrain"])
     assert_allclose(paper.loc[("relu", "none"), "paper_test_error_pct"], 1.43)
     assert_allclose(paper.loc[("relu", "dae"), "paper_test_error_pct"], 1.20)
+    # a seed at chance is counted as collapsed (and stays in the mean)
+    broken = nets.copy()
+    broken.loc[broken.index[0], "test_error"] = 0.9
+    counted = glorot_table1.summary_table(broken).set_index(["activation", "pretrain"])
+    first = tuple(broken.loc[broken.index[0], ["activation", "pretrain"]])
+    assert counted.loc[first, "n_collapsed"] == 1 and counted["n_collapsed"].sum() == 1
+    assert (table["n_collapsed"] == 0).all()
     # rectifiers give exact zeros, tanh (output view, eps 0.01) almost none
     relu, tanh = table.loc[("relu", "none")], table.loc[("tanh", "none")]
     assert relu["frac_zero_eps"] == 0 and tanh["frac_zero_eps"] > 0

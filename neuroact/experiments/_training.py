@@ -51,6 +51,8 @@ from neuroact.results import RunFolder
 # in the package, 500 validation images for the probes, one torch thread (small matrices: a
 # second thread barely helps and hurts on a busy machine).
 QUICK_TRAIN = TrainConfig(dataset="mnist-subset", train_size=5000, eval_size=500, threads=1)
+# test error above which a network counts as not having learned (chance is 0.9 on 10 classes)
+COLLAPSED_ERROR = 0.5
 
 # The first columns of a table of networks (:func:`network_table`); the others follow.
 SUMMARY_COLUMNS = (

@@ -39,9 +39,11 @@ Tables written
                  layer kept, ``chosen``.
 ``history.csv``  one row per test network x epoch x layer.
 ``networks.csv`` one row per test network (its final, early-stopped numbers).
-``table1.csv``   per unit x pre-training: test error (%) mean, sd, min, max, n; running training
-                 error over the selected epoch (%); epochs trained; sparsity; the setting; the
-                 paper's value, our mean minus it and the rank within the pre-training setting.
+``table1.csv``   per unit x pre-training: test error (%) mean, sd, min, max, n and how many
+                 seeds collapsed to chance (``n_collapsed``: test error above 50%); running
+                 training error over the selected epoch (%); epochs trained; sparsity; the
+                 setting; the paper's value, our mean minus it and the rank within the
+                 pre-training setting.
 
 See Also
 --------
@@ -68,6 +70,7 @@ from neuroact.ann.checkpoints import discard_checkpoint
 from neuroact.ann.pretrain import readout_error
 from neuroact.ann.train import TrainConfig
 from neuroact.experiments._training import (
+    COLLAPSED_ERROR,
     QUICK_TRAIN,
     ExperimentRun,
     RunOptions,
@@ -320,6 +323,10 @@ def summary_table(nets: pd.DataFrame) -> pd.DataFrame:
             "train_seconds": "train_seconds",
         },
     )
+    # a seed that collapsed to chance (an unstable setting) is counted, not hidden in the sd
+    collapsed = nets.assign(n_collapsed=nets["test_error"] > COLLAPSED_ERROR)
+    collapsed = collapsed.groupby(by, sort=False)["n_collapsed"].sum().astype(int).reset_index()
+    table = table.merge(collapsed, on=by, how="left")
     paper = []
     for row in table.itertuples():
         key = (row.activation, row.pretrain == "dae")

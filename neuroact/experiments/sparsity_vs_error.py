@@ -36,6 +36,7 @@ import pandas as pd
 
 from neuroact.ann.train import TrainConfig
 from neuroact.experiments._training import (
+    COLLAPSED_ERROR,
     QUICK_TRAIN,
     ExperimentRun,
     RunOptions,
@@ -161,8 +162,6 @@ def fit_hinge(
 
 
 BAND_EDGES = (0.0, 0.70, 0.85, 0.90, 0.95, 1.0001)
-# test error above which a network counts as not having learned (chance is 0.9 on 10 classes)
-COLLAPSED_ERROR = 0.5
 
 
 def band_table(nets: pd.DataFrame, n_boot: int = 2000, seed: int = 0) -> pd.DataFrame:

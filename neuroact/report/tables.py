@@ -312,6 +312,7 @@ KEY_TABLES: dict[str, tuple[KeyTable, ...]] = {
             "Test error per unit (mean ± sd over seeds) beside Glorot et al. 2011, Table 1.",
             [text("dataset", "data set"), text("pretrain", "pre-training", PRETRAIN),
              name("activation"), count("n", "seeds"),
+             count("n_collapsed", "collapsed to chance"),
              mean_sd("test_error_pct_mean", "test_error_pct_sd", "test error (%)"),
              fixed("paper_test_error_pct", "paper (%)", 2),
              fixed("diff_vs_paper_pct", "ours - paper (points)", 2, sign=True),
