@@ -45,6 +45,9 @@ __all__ = ["glorot_table1", "sparsity_vs_error", "training_speed", "activity_at_
 
 ORDER = ("relu", "softplus", "tanh", "sigmoid", "leaky_relu", "soft_lif")
 DATASETS = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST", "mnist-subset": "MNIST subset"}
+# test error (%) above which a seed counts as collapsed to chance (as COLLAPSED_ERROR of
+# neuroact.experiments._training)
+COLLAPSED_PCT = 50.0
 
 
 def _model_name(model: str) -> str:
@@ -97,6 +100,7 @@ def glorot_table1(
         sub = nets[nets["dataset"] == ds]
         tab = table[table["dataset"] == ds]
         here = [pre for pre in pretrains if (sub["pretrain"] == pre).any()]  # centred bars
+        collapsed: list[tuple[float, float]] = []
         draw_band(ax_sp, GLOROT_2011_SPARSITY, alpha=0.15)
         for k, pre in enumerate(here):
             offset = (k - (len(here) - 1) / 2) * width
@@ -109,7 +113,10 @@ def glorot_table1(
                     (tab["activation"] == act) & (tab["pretrain"] == pre), "paper_test_error_pct"
                 ]
                 paper = float(paper.iloc[0]) if len(paper) else math.nan
-                _table1_bars(ax_err, ax_sp, pts, i + offset, width * 0.9, dae=dae, paper=paper)
+                collapsed += _table1_bars(
+                    ax_err, ax_sp, pts, i + offset, width * 0.9, dae=dae, paper=paper
+                )
+        _mark_collapsed(ax_err, collapsed)
         ax_err.set_title(DATASETS.get(ds, ds))
         ax_err.set_ylabel("test error (%)")
         ax_sp.set_ylabel("inactive hidden units (%)")
@@ -124,9 +131,10 @@ def glorot_table1(
 
 def _table1_bars(
     ax_err: Axes, ax_sp: Axes, pts: pd.DataFrame, x: float, width: float, *, dae: bool, paper: float
-) -> None:
-    """One unit's bars at ``x``: test error (bar: mean, dots: seeds; cross: ``paper`` unless
-    NaN) on ``ax_err``, inactive units (bar: output view, dash: input view) on ``ax_sp``."""
+) -> list[tuple[float, float]]:
+    """One unit's bars at ``x``: test error (bar: mean of the seeds that learned, dots: those
+    seeds; cross: ``paper`` unless NaN) on ``ax_err``, inactive units (bar: output view, dash:
+    input view) on ``ax_sp``. Returns the collapsed seeds as ``(x, error %)``."""
     bar = {
         "color": colour(pts["activation"].iloc[0]),
         "alpha": 0.35 if dae else 0.85,
@@ -135,19 +143,42 @@ def _table1_bars(
         "lw": 0.5,
     }
     err = 100 * pts["test_error"]
-    ax_err.bar(x, err.mean(), width, **bar)
-    ax_err.plot(np.full(len(err), x), err, "k.", ms=4)
+    learned = err[err <= COLLAPSED_PCT]
+    # a seed at chance would flatten the 1-3% differences: the bar is the mean of the seeds
+    # that learned, a collapsed seed a triangle at the top (see _mark_collapsed)
+    ax_err.bar(x, learned.mean() if len(learned) else np.nan, width, **bar)
+    ax_err.plot(np.full(len(learned), x), learned, "k.", ms=4)
     ax_sp.bar(x, 100 * pts["frac_zero"].mean(), width, **bar)
     inactive_in = 100 * (1 - pts["frac_active_input"].mean())
     ax_sp.plot([x], [inactive_in], marker="_", color="k", ms=14, mew=2)
     if np.isfinite(paper):
         ax_err.plot([x], [paper], "kx", ms=9, mew=2)
+    return [(x, float(v)) for v in err[err > COLLAPSED_PCT]]
+
+
+def _mark_collapsed(ax: Axes, marks: list[tuple[float, float]]) -> None:
+    """Seeds that collapsed to chance as triangles at the top of the axis, labelled with
+    their error, the axis kept to the seeds that learned."""
+    if not marks:
+        return
+    top = 1.15 * ax.get_ylim()[1]  # room above the highest seed that learned
+    for x, value in marks:
+        ax.plot([x], [0.95 * top], "kv", ms=7)
+        ax.annotate(
+            f"{value:.0f}%",
+            (x, 0.95 * top),
+            xytext=(6, -3),
+            textcoords="offset points",
+            fontsize="x-small",
+        )
+    ax.set_ylim(top=top)
 
 
 def _table1_legend() -> list:
     return [
         Line2D([], [], color="k", marker="x", ls="", mew=2, label="Glorot et al. 2011 (MNIST)"),
         Line2D([], [], color="k", marker=".", ls="", label="one seed (bar: mean)"),
+        Line2D([], [], color="k", marker="v", ls="", label="a seed at chance (not in the bar)"),
         Patch(facecolor="0.6", edgecolor="k", label="no pre-training"),
         Patch(facecolor="0.85", edgecolor="k", hatch="//", label="DAE pre-training"),
         Patch(facecolor="0.6", edgecolor="k", label="bottom: inactive outputs (bar)"),
