@@ -96,7 +96,8 @@ class Config:
 
     ``c_exc``/``reference_c_exc`` choose how a small network is scaled (see
     :mod:`neuroact.bio.network`): the quick profile keeps ``C_E = 1000`` so the mean input and
-    its fluctuations are those of the ``N_E = 10,000`` network.
+    its fluctuations are those of the ``N_E = 10,000`` network. ``target``: a Brian2 target, or
+    ``"auto"`` (the quick profile's: cython where a C++ compiler exists, else numpy).
     """
 
     n_exc: int = 10_000
