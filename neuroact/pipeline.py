@@ -15,9 +15,11 @@ import os
 import time
 import warnings
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
+from joblib.externals.loky import ProcessPoolExecutor
 from tqdm.auto import tqdm
 
 from neuroact import experiments
@@ -88,23 +90,40 @@ def run_all(
     }
     timings = root.read_json("timings") if root.has("timings.json") else {}
     where = f"Dask at {scheduler}" if scheduler else f"{workers} local processes"
-    for i, name in enumerate(tqdm(names, desc=f"neuroact {profile}", disable=not progress or None)):
-        start = time.perf_counter()
-        experiments.get(name).run(
-            resolved[name],
-            root.path / name,
-            workers=workers,
-            scheduler=scheduler,
-            progress=progress,
-            data_dir=data_dir,
-            inputs=dict(inputs),
-        )
-        inputs[name] = root.path / name
-        seconds = time.perf_counter() - start
-        # summed over resumed runs: the work an experiment cost, not only its last stretch
-        timings[name] = round(timings.get(name, 0.0) + seconds, 2)
-        write_json(root.path / "timings.json", timings)
-        logger.info("%s finished in %.1f s on %s (%d/%d)", name, seconds, where, i + 1, len(names))
+    # With two or more local processes, one more draws each experiment's figures while the
+    # next experiment computes: drawing is serial work that would otherwise idle a core.
+    painter = _painter() if workers > 1 and scheduler is None else None
+    drawn: dict[str, Future] = {}
+    try:
+        for i, name in enumerate(
+            tqdm(names, desc=f"neuroact {profile}", disable=not progress or None)
+        ):
+            start = time.perf_counter()
+            experiments.get(name).run(
+                resolved[name],
+                root.path / name,
+                workers=workers,
+                scheduler=scheduler,
+                progress=progress,
+                data_dir=data_dir,
+                inputs=dict(inputs),
+                figures=painter is None,
+            )
+            if painter is not None:
+                drawn[name] = painter.submit(_draw, name, str(root.path / name))
+            inputs[name] = root.path / name
+            seconds = time.perf_counter() - start
+            # summed over resumed runs: the work an experiment cost, not only its last stretch
+            timings[name] = round(timings.get(name, 0.0) + seconds, 2)
+            write_json(root.path / "timings.json", timings)
+            logger.info(
+                "%s finished in %.1f s on %s (%d/%d)", name, seconds, where, i + 1, len(names)
+            )
+        for future in drawn.values():
+            future.result()  # a figure that failed to draw raises here, before the report
+    finally:
+        if painter is not None:
+            painter.shutdown(wait=True)
     root.write_metadata(
         profile=profile,
         experiments=names,
@@ -113,6 +132,20 @@ def run_all(
         scheduler=None if scheduler is None else str(scheduler),
     )
     return write_report(root.path, profile=profile)
+
+
+def _painter() -> ProcessPoolExecutor:
+    """One process that draws figures, started as the sweeps' processes are (loky: fork and
+    exec, never a bare fork of a process running torch's and OpenMP's threads)."""
+    return ProcessPoolExecutor(max_workers=1)
+
+
+def _draw(name: str, folder: str) -> list[str]:
+    """Draw the figures of experiment ``name`` from the tables in ``folder`` (in the painter)."""
+    from neuroact.figures import use_agg
+
+    use_agg()  # in the drawing process only; the caller's backend is left alone
+    return [str(p) for p in experiments.get(name).draw(RunFolder(folder))]
 
 
 def redraw(run_dir: str | os.PathLike) -> list[Path]:

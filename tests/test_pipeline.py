@@ -125,6 +125,33 @@ def test_overrides_reach_each_config_json_and_progress_is_logged(tmp_path, caplo
         run_all("quick", out, only=["fi_curves"], overrides={**TINY, "fi_curves.n_currents": 6})
 
 
+def test_figures_drawn_beside_the_next_experiment_match_a_serial_run(tmp_path):
+    # with two processes a third draws each experiment's figures while the next one computes
+    options = {"only": ["vanishing_gradients", "fi_curves"], "progress": False, "overrides": TINY}
+    run_all("quick", tmp_path / "serial", workers=1, **options)
+    run_all("quick", tmp_path / "side", workers=2, **options)
+
+    def figures(root: Path) -> list[Path]:
+        return sorted(p.relative_to(root) for p in root.rglob("*.png"))
+
+    assert figures(tmp_path / "serial") == figures(tmp_path / "side")
+    assert {p.parts[0] for p in figures(tmp_path / "side")} >= {"fi_curves", "vanishing_gradients"}
+    serial, side = (pd.read_csv(tmp_path / r / "claims.csv") for r in ("serial", "side"))
+    pd.testing.assert_frame_equal(serial, side)
+
+
+def test_a_figure_that_fails_in_the_drawing_process_raises_here(tmp_path):
+    from neuroact.pipeline import _draw, _painter
+
+    painter = _painter()
+    try:
+        future = painter.submit(_draw, "fi_curves", str(tmp_path))  # no tables to draw from
+        with pytest.raises(FileNotFoundError):
+            future.result()
+    finally:
+        painter.shutdown(wait=True)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [

@@ -9,9 +9,10 @@ The protocol every experiment module follows::
     PROFILES = {"quick": Config(...), "full": Config(...)}
 
     def run(config: Config, out, *, workers=1, scheduler=None, progress=True,
-            data_dir=None, inputs=None) -> RunFolder:
-        '''Write config.json, tidy CSV tables, figures and metadata.json into ``out``.
-        Resumes: work whose result file already exists is not redone.'''
+            data_dir=None, inputs=None, figures=True) -> RunFolder:
+        '''Write config.json, tidy CSV tables, figures (unless ``figures`` is False) and
+        metadata.json into ``out``. Resumes: work whose result file already exists is not
+        redone.'''
 
     def draw(run: RunFolder) -> list[Path]:
         '''Redraw every figure of this experiment from its tables alone.'''

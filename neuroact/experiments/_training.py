@@ -256,7 +256,9 @@ class RunOptions(TypedDict, total=False):
     ``workers`` local processes (1 = serial); ``scheduler`` the address of a Dask scheduler (or
     a ``Client``); ``progress`` show progress bars; ``data_dir`` the folder of the data sets
     (None: ``$NEUROACT_DATA_DIR`` or the download cache); ``inputs`` the run folders of earlier
-    experiments (unused by the ANN experiments).
+    experiments (unused by the ANN experiments); ``figures`` draw the figures at the end (False:
+    the tables only, for a caller that draws them itself, as the main job does side by side
+    with the next experiment).
     """
 
     workers: int
@@ -264,6 +266,7 @@ class RunOptions(TypedDict, total=False):
     progress: bool
     data_dir: str | os.PathLike | None
     inputs: dict | None
+    figures: bool
 
 
 def check_config(config: Any, config_type: type) -> None:
@@ -288,6 +291,7 @@ class ExperimentRun:
     workers: int = 1
     scheduler: Any = None
     progress: bool = True
+    figures: bool = True
 
     @classmethod
     def open(
@@ -301,6 +305,7 @@ class ExperimentRun:
         progress: bool = True,
         data_dir: str | os.PathLike | None = None,
         inputs: dict | None = None,
+        figures: bool = True,
     ) -> ExperimentRun:
         """Check ``config`` (:func:`check_config`), then create the folder ``out`` and write
         ``config.json`` (a folder holding another configuration is refused). The keyword
@@ -309,7 +314,7 @@ class ExperimentRun:
         folder = RunFolder(out)
         folder.write_config(config)
         data_dir = str(data_dir) if data_dir is not None else None
-        return cls(folder, data_dir, workers, scheduler, progress)
+        return cls(folder, data_dir, workers, scheduler, progress, figures)
 
     @property
     def threads(self) -> int | None:
@@ -380,9 +385,10 @@ class ExperimentRun:
         return self.map(train_network, jobs, group=group, desc=desc)
 
     def finish(self, draw: Callable[[RunFolder], Any], seed: Any = None) -> RunFolder:
-        """Draw the figures (the experiment's ``draw(folder)``) and write ``metadata.json``
-        (seed, torch threads, data folder); the run folder."""
-        draw(self.folder)
+        """Draw the figures (the experiment's ``draw(folder)``; unless ``figures`` is off) and
+        write ``metadata.json`` (seed, torch threads, data folder); the run folder."""
+        if self.figures:
+            draw(self.folder)
         self.folder.write_metadata(
             seed=seed, torch_threads=torch.get_num_threads(), data_dir=self.data_dir
         )

@@ -360,6 +360,7 @@ def run(
     progress: bool = True,
     data_dir=None,
     inputs=None,
+    figures: bool = True,
 ) -> RunFolder:
     """Fit, train, convert, simulate and measure (module docstring); resumable."""
     folder = RunFolder(out)
@@ -417,7 +418,8 @@ def run(
     folder.write_table(
         "timings", pd.DataFrame({"part": list(timings), "seconds": list(timings.values())})
     )
-    draw(folder)
+    if figures:
+        draw(folder)
     folder.write_metadata(seed=config.train.seed, torch_threads=torch.get_num_threads())
     return folder
 

@@ -88,6 +88,8 @@ class Config:
     ``sim_curves``: ``(model, sigma_mV, highest current)`` of each curve simulated when no
     ``fi_curves`` run is given, ``sim_currents`` evenly spaced currents from 0 in the model's
     current unit, ``sim_trials`` trials of the noisy models, the times and the Brian2 target.
+    ``cell_panels``: draw ``measured_fits.png``, one panel per measured cell, beside the summary
+    figure (44 panels take most of the experiment's drawing time).
     """
 
     families: tuple[str, ...] = FAMILIES
@@ -116,6 +118,7 @@ class Config:
     soft_lif_source: tuple[str, float | None] = ("lif", 0.0)
     softplus_source: tuple[str, float | None] = ("noisy_lif", None)
     soft_lif_gamma: float = 0.05
+    cell_panels: bool = True
     train_activations: tuple[str, ...] = ("relu", "softplus", "soft_lif", "bio_softplus")
     train: TrainConfig = field(
         default_factory=lambda: dataclasses.replace(
@@ -150,7 +153,8 @@ def sim_run(config: Config) -> dict:
 
 
 PROFILES = {
-    "quick": Config(),
+    # the per-cell panels are the full run's; the quick report keeps the summary figure
+    "quick": Config(cell_panels=False),
     "full": Config(
         sim_currents=61,
         sim_trials=100,
@@ -403,7 +407,8 @@ def run(config: Config, out: str | os.PathLike, **options: Unpack[RunOptions]) -
     history = _input_table(inputs, "train_networks", "history")
     contrast = build_contrast(population, history, folder.read_table("bio_history"))
     folder.write_table("contrast", contrast)
-    draw(folder)
+    if run.figures:
+        draw(folder)
     used = {
         "population_sparsity": population is not None,
         "train_networks": history is not None,
@@ -462,21 +467,21 @@ def draw(run: RunFolder) -> list[Path]:
             title="Simulated f-I curves and fitted activation families",
         )
         paths += save(fig, run.path / "sim_fits.png")
-    if run.has("measured_fits.csv"):
+    if run.has("measured_fits.csv") and config.get("cell_panels", True):
         points = run.read_table("measured_points")
-        fits = run.read_table("measured_fits")
         fig = figs.plot_fit_grid(
             points,
-            fits,
+            run.read_table("measured_fits"),
             current_unit=str(points["current_unit"].iloc[0]),
             families=families,
             criterion=criterion,
             title="Measured f-I curves (rat L5 pyramidal cells)",
         )
         paths += save(fig, run.path / "measured_fits.png")
+    if run.has("measured_fits.csv"):
         fig = figs.plot_family_summary(
             run.read_table("measured_summary"),
-            fits,
+            run.read_table("measured_fits"),
             criterion=criterion,
             title="Which family describes the measured f-I curves best",
         )

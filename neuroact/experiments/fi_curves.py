@@ -300,6 +300,7 @@ def run(
     progress: bool = True,
     data_dir: str | Path | None = None,
     inputs: dict | None = None,
+    figures: bool = True,
 ) -> RunFolder:
     """Simulate every curve, write the tables and the figure into ``out``; resumes.
 
@@ -327,7 +328,8 @@ def run(
     folder.write_table("fi_theory", theory_table(config))
     folder.write_table("fi_accuracy", accuracy_table(curves))
     folder.write_table("fi_summary", summary_table(curves))
-    draw(folder)
+    if figures:
+        draw(folder)
     folder.write_metadata(seed=config.seed, config=asdict(config))
     return folder
 

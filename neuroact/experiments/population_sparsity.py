@@ -239,6 +239,7 @@ def run(
     progress: bool = True,
     data_dir=None,
     inputs=None,
+    figures: bool = True,
 ) -> RunFolder:
     """Run the sweeps and showcases and the band-width search (``config.parts``); write the
     tables and figures into ``out``.
@@ -271,7 +272,8 @@ def run(
         run_sweeps(config, folder, plan, showcases, workers, scheduler, progress)
     if "band_width" in parts:
         _run_band(config, folder, workers, scheduler, progress)
-    draw(folder)
+    if figures:
+        draw(folder)
     folder.write_metadata(
         seed=config.seed,
         experiment="population_sparsity",

@@ -158,10 +158,13 @@ def band_widths(
     labels = band.drop_duplicates("condition").set_index("condition")["label"]
     ax.set_xticks(range(len(conds)), [labels[c] for c in conds], rotation=30, ha="right")
     ax.set_ylabel(r"width of the band along $\eta$")
+    # one g: named in the title, where a legend would sit on the first bar
+    at = f" at g = {gs[0]:g}" if len(gs) == 1 else ""
     ax.set_title(
-        "width of the 1-4% band\n(x: at the reference g, relative to Brunel's network; "
+        f"width of the 1-4% band{at}\n(x: at the reference g, relative to Brunel's network; "
         "?: an edge not found)",
         fontsize="medium",
     )
-    ax.legend(loc="upper left")
+    if len(gs) > 1:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig
