@@ -55,7 +55,8 @@ def run_all(
         default every core this process may use (:func:`neuroact.parallel.available_cores`),
         or the scheduler alone when one is given. Each job's result does not depend on the
         process that ran it, so the tables equal a serial run's; jobs side by side train
-        with one torch thread each (:func:`neuroact.parallel.threads_for`).
+        with one torch thread each (:func:`neuroact.parallel.threads_for`). With two or more
+        local processes, one more draws each experiment's figures while the next computes.
     progress : tqdm bars in a terminal (log lines are written either way).
     configs : ``{experiment: Config}`` replacing the profile's.
     overrides : changes to the fields of the experiments' Configs, nested
@@ -85,45 +86,15 @@ def run_all(
     resolved = experiments.resolve_configs(profile, overrides, names, configs)
     check_writable_dir(out)
     root = RunFolder(out)
-    inputs: dict[str, Path] = {
-        n: root.path / n for n in experiments.EXPERIMENTS if (root.path / n).is_dir()
-    }
-    timings = root.read_json("timings") if root.has("timings.json") else {}
     where = f"Dask at {scheduler}" if scheduler else f"{workers} local processes"
-    # With two or more local processes, one more draws each experiment's figures while the
-    # next experiment computes: drawing is serial work that would otherwise idle a core.
-    painter = _painter() if workers > 1 and scheduler is None else None
-    drawn: dict[str, Future] = {}
-    try:
-        for i, name in enumerate(
-            tqdm(names, desc=f"neuroact {profile}", disable=not progress or None)
-        ):
-            start = time.perf_counter()
-            experiments.get(name).run(
-                resolved[name],
-                root.path / name,
-                workers=workers,
-                scheduler=scheduler,
-                progress=progress,
-                data_dir=data_dir,
-                inputs=dict(inputs),
-                figures=painter is None,
-            )
-            if painter is not None:
-                drawn[name] = painter.submit(_draw, name, str(root.path / name))
-            inputs[name] = root.path / name
-            seconds = time.perf_counter() - start
-            # summed over resumed runs: the work an experiment cost, not only its last stretch
-            timings[name] = round(timings.get(name, 0.0) + seconds, 2)
-            write_json(root.path / "timings.json", timings)
+    options = {"workers": workers, "scheduler": scheduler, "progress": progress}
+    with _Painter(workers > 1 and scheduler is None) as painter:
+        bar = tqdm(names, desc=f"neuroact {profile}", disable=not progress or None)
+        for i, name in enumerate(bar):
+            seconds = _run_one(root, name, resolved[name], painter, data_dir=data_dir, **options)
             logger.info(
                 "%s finished in %.1f s on %s (%d/%d)", name, seconds, where, i + 1, len(names)
             )
-        for future in drawn.values():
-            future.result()  # a figure that failed to draw raises here, before the report
-    finally:
-        if painter is not None:
-            painter.shutdown(wait=True)
     root.write_metadata(
         profile=profile,
         experiments=names,
@@ -134,10 +105,57 @@ def run_all(
     return write_report(root.path, profile=profile)
 
 
-def _painter() -> ProcessPoolExecutor:
-    """One process that draws figures, started as the sweeps' processes are (loky: fork and
-    exec, never a bare fork of a process running torch's and OpenMP's threads)."""
-    return ProcessPoolExecutor(max_workers=1)
+def _run_one(root: RunFolder, name: str, config: Any, painter: _Painter, **options) -> float:
+    """Run experiment ``name`` into ``root/name`` with the folders of the experiments before it
+    as ``inputs``; add its seconds to ``timings.json`` and return them."""
+    inputs = {n: root.path / n for n in experiments.EXPERIMENTS if (root.path / n).is_dir()}
+    inputs.pop(name, None)
+    start = time.perf_counter()
+    experiments.get(name).run(
+        config, root.path / name, inputs=inputs, figures=painter.inline, **options
+    )
+    painter.draw(name, root.path / name)
+    seconds = time.perf_counter() - start
+    timings = root.read_json("timings") if root.has("timings.json") else {}
+    # summed over resumed runs: the work an experiment cost, not only its last stretch
+    timings[name] = round(timings.get(name, 0.0) + seconds, 2)
+    write_json(root.path / "timings.json", timings)
+    return seconds
+
+
+class _Painter:
+    """Draws each experiment's figures in a process of its own while the next experiment
+    computes, when ``side_by_side`` (two or more local processes): drawing is serial work that
+    would otherwise idle a core. Else the experiments draw their own (``inline``).
+
+    The process is started as the sweeps' processes are (loky: fork and exec, never a bare fork
+    of a process running torch's and OpenMP's threads). Leaving the block waits for every
+    figure; one that failed to draw raises there, before the report is written.
+    """
+
+    def __init__(self, side_by_side: bool) -> None:
+        self.pool = ProcessPoolExecutor(max_workers=1) if side_by_side else None
+        self.futures: list[Future] = []
+
+    @property
+    def inline(self) -> bool:
+        return self.pool is None
+
+    def draw(self, name: str, folder: Path) -> None:
+        if self.pool is not None:
+            self.futures.append(self.pool.submit(_draw, name, str(folder)))
+
+    def __enter__(self) -> _Painter:
+        return self
+
+    def __exit__(self, error_type, *_) -> None:
+        if self.pool is None:
+            return
+        try:
+            for future in self.futures if error_type is None else ():
+                future.result()
+        finally:
+            self.pool.shutdown(wait=True)
 
 
 def _draw(name: str, folder: str) -> list[str]:

@@ -141,15 +141,10 @@ def test_figures_drawn_beside_the_next_experiment_match_a_serial_run(tmp_path):
 
 
 def test_a_figure_that_fails_in_the_drawing_process_raises_here(tmp_path):
-    from neuroact.pipeline import _draw, _painter
+    from neuroact.pipeline import _Painter
 
-    painter = _painter()
-    try:
-        future = painter.submit(_draw, "fi_curves", str(tmp_path))  # no tables to draw from
-        with pytest.raises(FileNotFoundError):
-            future.result()
-    finally:
-        painter.shutdown(wait=True)
+    with pytest.raises(FileNotFoundError), _Painter(side_by_side=True) as painter:
+        painter.draw("fi_curves", tmp_path)  # no tables to draw from
 
 
 @pytest.mark.parametrize(
