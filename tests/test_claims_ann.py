@@ -211,10 +211,11 @@ def test_speed_claim_judges_alexnets_four_layer_cnn_at_each_target(tmp_path):
     assert c.verdict == PARTLY and "cnn4 to 25%" in c.why and c.why.endswith("cnn4 to 10%")
     assert c.value == 1.4 and "cnn4 to 25%" in c.quantity  # the key number: AlexNet's target
     assert "mlp: tanh needs 3.00" in c.measured
-    rows[-2:] = [cnn4("tanh", 0.8, 0.25), cnn4("tanh", 0.9, 0.1)]
+    rows[-2:] = [cnn4("tanh", 0.8, 0.25), {**cnn4("tanh", 0.9, 0.1), "n_censored": 1}]
     _write(tmp_path, "training_speed", "ratios", rows)
     c = claim_training_speed(Tables(tmp_path))
     assert c.verdict == NOT_SUPPORTED and "AlexNet's four-layer CNN" in c.why
+    assert c.why.endswith("a run never reaching the target: 1/3 (cnn4 to 10%)")
 
 
 def test_speed_claim_needs_uncensored_pairs(tmp_path):

@@ -118,6 +118,13 @@ def claim_training_speed(t: Tables) -> Claim:
         why = "no tanh/ReLU pair of runs both reached the target error"
         return TRAINING_SPEED.result(measured, NOT_RUN, why)
     verdict, why = _speed_verdict(judged)
+    if judged["n_censored"].sum():  # a run that never reached a target: its pair has no ratio
+        left_out = [
+            f"{row.n_censored}/{row.n_seeds} ({_speed_label(row)})"
+            for row in judged.itertuples()
+            if row.n_censored
+        ]
+        why += f"; seed pairs left out, a run never reaching the target: {', '.join(left_out)}"
     at_target = judged[np.isclose(judged["target"], ALEXNET_TARGET)]
     best = (at_target if not at_target.empty else judged).sort_values("ratio_mean").iloc[-1]
     ratio = mean_interval_from_stats(

@@ -195,6 +195,13 @@ CAPTIONS: dict[str, dict[str, tuple[str, str]]] = {
             "to ReLU (mean, min-max) beside AlexNet's 6. A ratio above 1 means ReLU is faster; "
             "arrows mark units that never reached the target.",
         ),
+        "training_speed_cnn4": (
+            "AlexNet's four-layer CNN: epochs to each target",
+            "Training error (log scale) per epoch of the four-layer CNN without normalisation, "
+            "ReLU and tanh each at its own best learning rate (one line per seed; a line that "
+            "stays at the top is a network that never learned), and the epochs to each target "
+            "relative to ReLU beside AlexNet's 6. A ratio below 1 means tanh is faster.",
+        ),
     },
     "vanishing_gradients": {
         "vanishing_gradients": (

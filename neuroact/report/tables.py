@@ -337,7 +337,8 @@ KEY_TABLES: dict[str, tuple[KeyTable, ...]] = {
             "ratios",
             "Epochs to the target training error relative to ReLU's, each unit at its own "
             "learning rate (above 1: ReLU faster).",
-            [text("model", "model"), name("activation"), fixed("lr", "learning rate", 2),
+            [text("model", "model"), percent("target", "target error (%)", 0), name("activation"),
+             fixed("lr", "learning rate", 2),
              count("n_seeds", "seeds"), count("n_censored", "never reached"),
              fixed("epochs_mean", "epochs to target", 1),
              mean_sd("ratio_mean", "ratio_sd", "epochs / ReLU's"),
