@@ -96,6 +96,7 @@ WORDS: dict[str, str] = {
     "mnist": "MNIST",
     "dae": "DAE",
     "mlp": "MLP",
+    "cnn4": "four-layer CNN",
     "cnn": "CNN",
     "noisy_lif": "noisy LIF",
     "lif": "LIF",
