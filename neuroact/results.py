@@ -295,7 +295,8 @@ class RunFolder:
         """
         text = json.dumps(_jsonable(config), indent=2, sort_keys=True) + "\n"
         path = self.path / "config.json"
-        if path.is_file() and path.read_text() != text:
+        # compared as values: a file that differs in layout only (edited by hand) is the same
+        if path.is_file() and json.loads(path.read_text()) != json.loads(text):
             changed = _changed_fields(json.loads(path.read_text()), json.loads(text))
             raise ValueError(
                 f"run folder {self.path} holds results of a different configuration (fields "

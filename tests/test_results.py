@@ -104,6 +104,8 @@ def test_resuming_with_another_config_is_refused(tmp_path):
     run = RunFolder(tmp_path)
     run.write_config({"n": 1, "seed": 0})
     run.write_config({"n": 1, "seed": 0})  # same settings: resuming is fine
+    (tmp_path / "config.json").write_text('{"seed": 0,\n "n": 1}')  # laid out by hand
+    run.write_config({"n": 1, "seed": 0})
     with pytest.raises(ValueError, match=r"different configuration.*\['n'\]"):
         RunFolder(tmp_path).write_config({"n": 2, "seed": 0})
 
