@@ -134,7 +134,11 @@ class _Painter:
     """
 
     def __init__(self, side_by_side: bool) -> None:
-        self.pool = ProcessPoolExecutor(max_workers=1) if side_by_side else None
+        self.pool = (
+            ProcessPoolExecutor(max_workers=1, initializer=_lowest_priority)
+            if side_by_side
+            else None
+        )
         self.futures: list[Future] = []
 
     @property
@@ -156,6 +160,14 @@ class _Painter:
                 future.result()
         finally:
             self.pool.shutdown(wait=True)
+
+
+def _lowest_priority() -> None:
+    """Lower this process's scheduling priority to nice 19 (where the system allows it)."""
+    try:
+        os.nice(19 - os.nice(0))
+    except (AttributeError, OSError):  # no nice on Windows; a refused change costs only speed
+        pass
 
 
 def _draw(name: str, folder: str) -> list[str]:

@@ -227,6 +227,27 @@ def test_experiment_tiny_run_tables_agree(tmp_path):
     assert_allclose(again["mean_rate_Hz"], summary["mean_rate_Hz"], rtol=0)
 
 
+@pytest.mark.slow
+def test_the_showcases_beside_a_two_process_sweep_give_the_serial_tables(tmp_path):
+    # with two processes the showcases run in this process while the sweep's networks run in
+    # the others: the same networks, seeds and tables as a serial run
+    from neuroact.experiments import population_sparsity as exp
+
+    cfg = _tiny_config(parts=("sweeps",), duration_s=0.1, max_duration_s=0.2)
+    wall = ["build_s", "run_s", "wall_per_sim_s", "cpu_per_sim_s"]
+    runs = {}
+    for workers in (1, 2):
+        out = tmp_path / f"workers{workers}"
+        exp.run(cfg, out, workers=workers, progress=False, figures=False)
+        runs[workers] = {
+            p.name: pd.read_csv(p).drop(columns=wall, errors="ignore") for p in out.glob("*.csv")
+        }
+    assert {"raster.csv", "rates.csv", "population_rate.csv", "energy.csv"} <= set(runs[1])
+    assert runs[1].keys() == runs[2].keys()
+    for name, table in runs[1].items():
+        pd.testing.assert_frame_equal(runs[2][name], table, check_exact=True, obj=name)
+
+
 @pytest.mark.parametrize(
     "changes, error, match",
     [
