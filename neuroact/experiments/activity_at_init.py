@@ -97,7 +97,7 @@ PROFILES = {
         activations=("relu", "softplus", "tanh", "sigmoid"),
         inits=("xavier",),
         seeds=(0,),
-        train=dataclasses.replace(QUICK_TRAIN, widths=(300, 300), epochs=4, batch_size=20),
+        train=dataclasses.replace(QUICK_TRAIN, widths=(300, 300), epochs=3, batch_size=20),
         eval_limit=1000,
     ),
     "full": Config(

@@ -154,7 +154,7 @@ def sim_run(config: Config) -> dict:
 
 PROFILES = {
     # the per-cell panels are the full run's; the quick report keeps the summary figure
-    "quick": Config(cell_panels=False),
+    "quick": Config(cell_panels=False, train=dataclasses.replace(Config().train, epochs=3)),
     "full": Config(
         sim_currents=61,
         sim_trials=100,

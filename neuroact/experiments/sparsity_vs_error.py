@@ -208,7 +208,7 @@ PROFILES = {
     "quick": Config(
         l1s=(0.0, 1e-4, 1e-3, 1e-2, 5e-2),
         seeds=(0, 1),
-        train=dataclasses.replace(QUICK_TRAIN, widths=(300, 300), epochs=4),
+        train=dataclasses.replace(QUICK_TRAIN, widths=(300, 300), epochs=3),
         n_boot=100,
         eval_limit=1000,
     ),

@@ -82,7 +82,7 @@ PROFILES = {
             ("sigmoid", 0.0),
         ),
         train=dataclasses.replace(
-            QUICK_TRAIN, widths=(300, 300, 300), epochs=8, train_size=None, eval_size=1000
+            QUICK_TRAIN, widths=(300, 300, 300), epochs=5, train_size=None, eval_size=1000
         ),
     ),
     # Sized with the other full profiles to about 2 hours on 2 cores: 20 epochs (relu reaches
