@@ -52,6 +52,10 @@ TERMS: dict[str, Term] = {
     )
 }
 
+# Names of variants that are not units of their own (no colour of their own either): a fitted
+# unit is shown by what it was fitted to.
+VARIANT_LABELS: dict[str, str] = {"bio_softplus": "softplus fitted to the cells"}
+
 _ALIASES: dict[str, str] = {alias: t.key for t in TERMS.values() for alias in (t.key, *t.aliases)}
 
 
@@ -73,6 +77,14 @@ def canonical(name: str) -> str:
 
 
 def label(name: str) -> str:
-    """The display label of ``name`` for figures and reports (the name itself if unknown)."""
+    """The display label of ``name`` for figures and reports (the name itself if unknown).
+
+    Examples
+    --------
+    >>> label("rectifier"), label("bio_softplus"), label("my_unit")
+    ('rectifier (ReLU)', 'softplus fitted to the cells', 'my_unit')
+    """
     key = canonical(name)
-    return TERMS[key].label if key in TERMS else name
+    if key in TERMS:
+        return TERMS[key].label
+    return VARIANT_LABELS.get(key, name)

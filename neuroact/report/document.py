@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from neuroact.vocabulary import VARIANT_LABELS
+
 __all__ = ["Block", "Document", "Figure", "Paragraph", "Section", "Table", "readable", "WORDS"]
 
 
@@ -107,7 +109,7 @@ WORDS: dict[str, str] = {
     "relu": "ReLU",
     "leaky_relu": "leaky ReLU",
     "soft_lif": "soft-LIF",
-    "bio_softplus": "softplus fitted to the cells",
+    **VARIANT_LABELS,
     "power_law": "power law",
     "(torch)": "(PyTorch default init)",
     "(xavier)": "(Xavier init)",
