@@ -66,7 +66,27 @@ def _as_frame(result: Any, key: str) -> pd.DataFrame:
     return frame
 
 
+# loky restarts a worker whose memory grew by 300 MB after its first job, taking the growth for
+# a leak. A worker that has trained a network or run a Brunel network keeps about that much (the
+# allocator's free memory, Brian2's loaded code), and each restart costs a new process 2-4 s of
+# imports (torch, Brian2) while a core waits: jobs here allow their worker 2 GB of growth.
+WORKER_MEMORY_GROWTH = int(2e9)
+
+
+def _allow_worker_growth() -> None:
+    try:
+        from joblib.externals.loky import process_executor
+    except ImportError:  # pragma: no cover - joblib without its vendored loky
+        return
+    if (
+        getattr(process_executor, "_MAX_MEMORY_LEAK_SIZE", WORKER_MEMORY_GROWTH)
+        < WORKER_MEMORY_GROWTH
+    ):
+        process_executor._MAX_MEMORY_LEAK_SIZE = WORKER_MEMORY_GROWTH
+
+
 def _call(func: Callable[..., Any], key: str, params: dict[str, Any]) -> tuple[str, Any, float]:
+    _allow_worker_growth()  # in the worker process that runs the job
     start = time.perf_counter()
     result = func(**params)
     return key, result, time.perf_counter() - start

@@ -10,11 +10,34 @@ import pytest
 
 from neuroact.compare.curves import lif
 from neuroact.compare.measured import fit_cells, read_fi_table
-from neuroact.parallel import available_cores, check_workers, map_ordered
+from neuroact.parallel import (
+    WORKER_MEMORY_GROWTH,
+    Job,
+    available_cores,
+    check_workers,
+    map_ordered,
+    run_jobs,
+)
 
 
 def power(x: int, n: int) -> int:
     return x**n
+
+
+def worker_memory_limit() -> dict:
+    from joblib.externals.loky import process_executor
+
+    return {"limit": process_executor._MAX_MEMORY_LEAK_SIZE, "pid": os.getpid()}
+
+
+def test_a_job_lets_its_worker_grow_without_a_restart():
+    # loky restarts a worker whose memory grew by 300 MB, taking it for a leak; a worker that
+    # trained a network keeps that much, and a restart re-imports torch and Brian2
+    table = run_jobs(
+        worker_memory_limit, [Job(f"j{i}") for i in range(4)], workers=2, progress=False
+    )
+    assert os.getpid() not in set(table["pid"])  # ran in the workers
+    assert (table["limit"] >= WORKER_MEMORY_GROWTH).all()
 
 
 def test_available_cores_follow_the_process_affinity():
