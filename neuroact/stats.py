@@ -58,7 +58,8 @@ class MeanSD:
             return "n/a"
         if not math.isfinite(self.sd):
             return f"{self.mean * scale:.{digits}f}{unit} (n={self.n})"
-        return f"{self.mean * scale:.{digits}f} ± {self.sd * scale:.{digits}f}{unit} (n={self.n})"
+        d = spread_digits(self.sd * scale, digits)
+        return f"{self.mean * scale:.{d}f} ± {self.sd * scale:.{d}f}{unit} (n={self.n})"
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,21 @@ class Estimate:
         fmt = f"{'+' if signed else ''}.{digits}f"
         se = f" ± {self.se:.{digits}f}" if self.has_interval and math.isfinite(self.se) else ""
         return f"{self.value:{fmt}}{unit}{se} ({self.interval_text(digits, signed, unit)})"
+
+
+def spread_digits(sd: float, digits: int = 2) -> int:
+    """Decimals to print a mean and its spread ``sd`` with: ``digits``, or more where the sd
+    would read 0 (one significant digit of it, at most 6), so that "0.661 ± 0.003" never
+    reads "0.66 ± 0.00".
+
+    Examples
+    --------
+    >>> spread_digits(0.08), spread_digits(0.0028), spread_digits(0.0)
+    (2, 3, 2)
+    """
+    if not math.isfinite(sd) or sd <= 0 or sd >= 10.0**-digits:
+        return digits
+    return min(6, -math.floor(math.log10(sd)))
 
 
 def finite_values(values: Sequence[float] | np.ndarray, name: str = "values") -> np.ndarray:

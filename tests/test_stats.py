@@ -38,6 +38,8 @@ def test_mean_sd_drops_non_finite_values_and_formats_like_the_report():
     assert mean_sd_text([0.0158, 0.0152, 0.0169, 0.0157], 100, 2, "%") == "1.59 ± 0.07% (n=4)"
     assert mean_sd_text([0.797], 100, 1, "%") == "79.7% (n=1)"
     assert mean_sd_text([np.nan]) == "n/a" and math.isnan(mean_sd([]).mean)
+    # a spread that would read 0.00 gets the decimals that show it
+    assert mean_sd_text([0.6593, 0.6633]) == "0.661 ± 0.003 (n=2)"
 
 
 def test_mean_interval_is_students_t_interval():

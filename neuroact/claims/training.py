@@ -24,7 +24,13 @@ from neuroact.claims.core import (
     register,
 )
 from neuroact.literature import GLOROT_2011_TABLE1_MNIST, KRIZHEVSKY_2012_SPEEDUP
-from neuroact.stats import TOO_FEW, Estimate, mean_interval_from_stats, welch_difference_from_stats
+from neuroact.stats import (
+    TOO_FEW,
+    Estimate,
+    mean_interval_from_stats,
+    spread_digits,
+    welch_difference_from_stats,
+)
 from neuroact.vocabulary import canonical
 
 # "Several times faster" (the claim's words; AlexNet's 6x was one network on one data set):
@@ -99,10 +105,11 @@ def claim_training_speed(t: Tables) -> Claim:
     tanh = r[(r["activation"] == "tanh") & np.isfinite(r["ratio_mean"])]
     parts = []
     for row in tanh.itertuples():
-        sd = "" if not np.isfinite(row.ratio_sd) else f" ± {row.ratio_sd:.2f}"
+        d = spread_digits(row.ratio_sd)
+        sd = "" if not np.isfinite(row.ratio_sd) else f" ± {row.ratio_sd:.{d}f}"
         parts.append(
-            f"{_speed_label(row)}: tanh needs {row.ratio_mean:.2f}{sd}x ReLU's epochs "
-            f"(range {row.ratio_min:.2f}-{row.ratio_max:.2f}, {row.n_seeds} seeds, "
+            f"{_speed_label(row)}: tanh needs {row.ratio_mean:.{d}f}{sd}x ReLU's epochs "
+            f"(range {row.ratio_min:.{d}f}-{row.ratio_max:.{d}f}, {row.n_seeds} seeds, "
             f"{row.n_censored} censored)"
         )
     for row in r[~r["activation"].isin(["tanh", "relu"])].itertuples():

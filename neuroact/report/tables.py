@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from neuroact.report.document import readable
+from neuroact.stats import spread_digits
 from neuroact.vocabulary import label
 
 __all__ = [
@@ -112,11 +113,14 @@ def significant(col: str, header: str, digits: int = 2) -> Column:
 
 
 def mean_sd(mean: str, sd: str, header: str, decimals: int = 2, scale: float = 1.0) -> Column:
-    """``mean ± sd`` (the sd left out where it is missing, e.g. one seed)."""
+    """``mean ± sd`` (the sd left out where it is missing, e.g. one seed), with more decimals
+    where the sd would read 0 (:func:`neuroact.stats.spread_digits`)."""
 
     def cells(frame: pd.DataFrame) -> pd.Series:
         def one(row: pd.Series) -> str:
-            m, s = _fixed(row[mean], decimals, scale), _fixed(row[sd], decimals, scale)
+            spread = pd.to_numeric(row[sd], errors="coerce") * scale
+            d = spread_digits(float(spread), decimals) if pd.notna(spread) else decimals
+            m, s = _fixed(row[mean], d, scale), _fixed(row[sd], d, scale)
             return m if DASH in (m, s) else f"{m} ± {s}"
 
         return frame.apply(one, axis=1)
