@@ -9,7 +9,6 @@ and the ATP budget of the showcases. ``config`` is that module's ``Config``.
 from __future__ import annotations
 
 import math
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -176,11 +175,6 @@ def showcase_config(config: Any, g: float, eta: float, het: float) -> BrunelConf
     )
 
 
-def _showcases(config: Any, run: RunFolder, showcases: dict[str, BrunelConfig]) -> None:
-    for label, cfg in showcases.items():
-        showcase(config, run, label, cfg)
-
-
 def showcase(config: Any, run: RunFolder, label: str, cfg: BrunelConfig) -> None:
     """Simulate one network, keeping spikes for the figures; skipped if already done."""
     name = f"showcase_{label}"
@@ -320,17 +314,9 @@ def sweep_points(config: Any) -> dict[str, list[tuple[float, float, float]]]:
 def run_sweeps(config, folder, plan, showcases, workers, scheduler, progress) -> None:
     """The phase map, the scans and the showcases, and their tables."""
     sp = (config.sparse_g, config.sparse_eta, config.sparse_heterogeneity)
-    if workers > 1 or scheduler is not None:
-        # This process only waits while other processes run the sweep's networks: the
-        # showcases run here meanwhile, instead of after the sweep on one core. Brian2 is used
-        # by this thread alone, and each showcase has its own seed, as in a serial run.
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            pending = pool.submit(_showcases, config, folder, showcases)
-            frames = [run_points(config, folder, plan, workers, scheduler, progress)]
-            pending.result()
-    else:
-        frames = [run_points(config, folder, plan, workers, scheduler, progress)]
-        _showcases(config, folder, showcases)
+    frames = [run_points(config, folder, plan, workers, scheduler, progress)]
+    for label, cfg in showcases.items():
+        showcase(config, folder, label, cfg)
     show = pd.concat(
         [folder.read_table(f"showcase_{k}_summary") for k in showcases], ignore_index=True
     )
