@@ -337,3 +337,25 @@ def test_unseeded_runs_draw_fresh_noise():
     a = fi_curve(model, [1.2, 1.5] * nA, **kw)
     b = fi_curve(model, [1.2, 1.5] * nA, **kw)
     assert not np.array_equal(a.trial_rates, b.trial_rates)
+
+
+def test_a_run_stopped_by_ctrl_c_raises_instead_of_returning_a_short_result():
+    # Brian2's Ctrl-C handler stops a running network and lets run() return normally; a sweep
+    # would save the cut-short run as complete. run_to_end raises instead.
+    import brian2
+    from brian2 import Network, NetworkOperation, NeuronGroup
+
+    from neuroact.bio.runtime import run_to_end
+
+    group = NeuronGroup(1, "dv/dt = -v / (10*ms) : 1")
+
+    def ctrl_c(t):
+        if t >= 5 * ms:
+            brian2._int_handler(2, None)  # what pressing Ctrl-C does during a run
+
+    net = Network(group, NetworkOperation(ctrl_c, dt=1 * ms))
+    with pytest.raises(KeyboardInterrupt, match="stopped at t = 0.00"):
+        run_to_end(net, 20 * ms)
+    done = Network(NeuronGroup(1, "dv/dt = -v / (10*ms) : 1"))
+    run_to_end(done, 20 * ms)  # a run that finishes passes
+    assert float(done.t / second) == pytest.approx(0.02)

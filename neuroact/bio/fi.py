@@ -110,7 +110,7 @@ from neuroact.bio.fi_program import (
     resolve_target,
 )
 from neuroact.bio.neurons import NeuronModel, get_model
-from neuroact.bio.runtime import TARGETS, codegen_target, seeded
+from neuroact.bio.runtime import TARGETS, codegen_target, run_to_end, seeded
 
 __all__ = [
     "DEFAULT_DURATION",
@@ -229,7 +229,7 @@ def run_group(
     with codegen_target(target), seeded(seed):
         group, monitor = build_group(model, len(values) * int(trials), dt)
         group.I = np.repeat(values, trials) * model.current_unit
-        Network(group, monitor).run(duration, namespace={})
+        run_to_end(Network(group, monitor), duration)
         return np.asarray(monitor.i[:]), np.asarray(monitor.t[:] / second)
 
 
@@ -270,7 +270,7 @@ def fi_spike_trains(
     with codegen_target(target), seeded(seed):
         group, monitor = build_group(model, n, dt)
         group.I = np.repeat(values, trials) * model.current_unit
-        Network(group, monitor).run(duration, namespace={})
+        run_to_end(Network(group, monitor), duration)
         i, t = np.asarray(monitor.i[:]), np.asarray(monitor.t[:] / second)
     activity = PopulationActivity(i, t, n, duration_s, meta={"model": model.name})
     return activity.to_neo(

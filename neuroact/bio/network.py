@@ -120,7 +120,7 @@ from neuroact.bio.network_config import (
     BrunelConfig,
 )
 from neuroact.bio.poisson import MAX_SMALL_MEAN, poisson_small, reseed
-from neuroact.bio.runtime import codegen_target, openmp_environment, seeded
+from neuroact.bio.runtime import codegen_target, openmp_environment, run_to_end, seeded
 from neuroact.bio.units import check_number, show, to_si
 
 __all__ = ["ADEX_PEAK_DELTAS", "NEURONS", "SAMPLERS", "SYNAPSES", "BrunelConfig", "simulate"]
@@ -307,13 +307,13 @@ def simulate(
             net, spikes = _build(cfg)
             defaultclock.dt = cfg.dt
             t1, c1 = time.perf_counter(), time.process_time()
-            net.run(cfg.transient + cfg.duration, namespace={})
+            run_to_end(net, cfg.transient + cfg.duration)
             while spikes_per_neuron is not None and recorded < limit - 1e-9:
                 after = int(np.sum(np.asarray(spikes.t[:] / second) >= float(cfg.transient)))
                 if after >= spikes_per_neuron * cfg.n_neurons:
                     break
                 step = min(float(cfg.duration), limit - recorded)
-                net.run(step * second, namespace={})
+                run_to_end(net, step * second)
                 recorded += step
             t2, c2 = time.perf_counter(), time.process_time()
         finally:

@@ -28,7 +28,7 @@ import contextlib
 from collections.abc import Iterator
 
 import numpy as np
-from brian2 import prefs
+from brian2 import Network, Quantity, prefs, second
 from brian2 import seed as brian_seed
 
 from neuroact.bio.units import check_choice, check_count
@@ -39,6 +39,7 @@ __all__ = [
     "check_target",
     "codegen_target",
     "openmp_environment",
+    "run_to_end",
     "seeded",
 ]
 
@@ -79,6 +80,28 @@ def seeded(seed: int | None) -> Iterator[None]:
         yield
     finally:
         np.random.set_state(state)  # noqa: NPY002
+
+
+def run_to_end(net: Network, duration: Quantity) -> None:
+    """``net.run(duration)``, raising ``KeyboardInterrupt`` if the run stopped early.
+
+    Brian2's Ctrl-C handler stops a running network and lets ``run`` return as if it had
+    finished; a sweep would then save the cut-short run as a complete result, and resuming would
+    never redo it. Here the interruption reaches the caller, and nothing of the run is saved.
+    """
+    start = float(net.t / second)
+    net.run(duration, namespace={})
+    # a stopped run ends before the last step; a finished one within a step of the end
+    if float(net.t / second) < start + float(duration / second) - 1e-9 - _step(net):
+        raise KeyboardInterrupt(
+            f"the simulation was stopped at t = {float(net.t / second):.4g} s of "
+            f"{start + float(duration / second):.4g} s (Ctrl-C); nothing of it was kept"
+        )
+
+
+def _step(net: Network) -> float:
+    clocks = [obj.clock.dt_ for obj in net.objects if hasattr(obj, "clock")]
+    return max(clocks, default=0.0)
 
 
 def openmp_environment(threads: int) -> dict[str, str]:

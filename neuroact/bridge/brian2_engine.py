@@ -42,6 +42,7 @@ import numpy as np
 import torch
 
 from neuroact import sparsity
+from neuroact.bio.runtime import run_to_end
 from neuroact.bridge.convert import SpikingNetwork
 from neuroact.bridge.engine import (
     checkpoint_steps,
@@ -175,7 +176,7 @@ def simulate_brian2(
     t0 = time.perf_counter()
     try:
         network, monitors, out_mon = _build(net, first, n_steps, spikes_in, period)
-        network.run(n_img * period, namespace={})
+        run_to_end(network, n_img * period)
     finally:
         b2.prefs.codegen.target = old_target
     wall = time.perf_counter() - t0

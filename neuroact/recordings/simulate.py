@@ -35,7 +35,7 @@ from brian2 import Network, StateMonitor, amp, metre, mV, second
 
 from neuroact.bio.fi_core import build_group
 from neuroact.bio.neurons import NeuronModel, get_model
-from neuroact.bio.runtime import check_seed, check_target, codegen_target, seeded
+from neuroact.bio.runtime import check_seed, check_target, codegen_target, run_to_end, seeded
 from neuroact.bio.units import to_si
 from neuroact.recordings.sweeps import Sweep
 
@@ -108,7 +108,7 @@ def _run_protocol(
     v0 = np.asarray(group.v / mV, dtype=float).copy()
     for level, duration in zip((0.0, 1.0, 0.0), durations, strict=True):
         group.I = level * values * model.current_unit
-        net.run(duration * second, namespace={})
+        run_to_end(net, duration * second)
     v = np.concatenate([v0[:, None], np.asarray(trace.v / mV, dtype=float)[:, :-1]], axis=1)
     spike_i, spike_t = np.asarray(monitor.i[:]), np.asarray(monitor.t / second)
     return v, spike_i, spike_t
