@@ -110,18 +110,21 @@ class Estimate:
 
 
 def spread_digits(sd: float, digits: int = 2) -> int:
-    """Decimals to print a mean and its spread ``sd`` with: ``digits``, or more where the sd
-    would read 0 (one significant digit of it, at most 6), so that "0.661 ± 0.003" never
-    reads "0.66 ± 0.00".
+    """Decimals to print a mean and its spread ``sd`` with: ``digits``, or up to two more where
+    the sd would read 0, so that it shows one significant digit ("0.661 ± 0.003", not
+    "0.66 ± 0.00"). A spread below that (rounding noise of identical values) keeps ``digits``.
 
     Examples
     --------
-    >>> spread_digits(0.08), spread_digits(0.0028), spread_digits(0.0)
-    (2, 3, 2)
+    >>> spread_digits(0.08), spread_digits(0.0028), spread_digits(0.00096), spread_digits(1e-17)
+    (2, 3, 3, 2)
     """
     if not math.isfinite(sd) or sd <= 0 or sd >= 10.0**-digits:
         return digits
-    return min(6, -math.floor(math.log10(sd)))
+    d = -math.floor(math.log10(sd))
+    if round(sd, d) >= 10.0 ** (1 - d):  # 0.00096 rounds to 0.001: one decimal fewer
+        d -= 1
+    return d if d <= digits + 2 else digits
 
 
 def finite_values(values: Sequence[float] | np.ndarray, name: str = "values") -> np.ndarray:

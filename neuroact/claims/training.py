@@ -291,10 +291,11 @@ def _pretraining_text(tab: pd.DataFrame, gains: list[PretrainingGain]) -> str:
     paper = {False: _paper_error(False), True: _paper_error(True)}
     for row in tab[tab["activation"] == "relu"].itertuples():
         ref = paper[row.pretrain != "none"]
-        sd = "" if not np.isfinite(row.test_error_pct_sd) else f" ± {row.test_error_pct_sd:.2f}"
+        d = spread_digits(row.test_error_pct_sd)
+        sd = "" if not np.isfinite(row.test_error_pct_sd) else f" ± {row.test_error_pct_sd:.{d}f}"
         ref = f" (paper {ref:.2f}%)" if np.isfinite(ref) and row.dataset == "mnist" else ""
         parts.append(
-            f"{row.dataset} {row.pretrain}: {row.test_error_pct_mean:.2f}{sd}% (mean ± sd, "
+            f"{row.dataset} {row.pretrain}: {row.test_error_pct_mean:.{d}f}{sd}% (mean ± sd, "
             f"n={row.n}){ref}"
         )
     several = len({g.dataset for g in gains}) > 1

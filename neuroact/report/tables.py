@@ -118,8 +118,7 @@ def mean_sd(mean: str, sd: str, header: str, decimals: int = 2, scale: float = 1
 
     def cells(frame: pd.DataFrame) -> pd.Series:
         def one(row: pd.Series) -> str:
-            spread = pd.to_numeric(row[sd], errors="coerce") * scale
-            d = spread_digits(float(spread), decimals) if pd.notna(spread) else decimals
+            d = spread_digits(float(pd.to_numeric(row[sd], errors="coerce")) * scale, decimals)
             m, s = _fixed(row[mean], d, scale), _fixed(row[sd], d, scale)
             return m if DASH in (m, s) else f"{m} ± {s}"
 
