@@ -1,4 +1,5 @@
-"""A few f-I curves simulated for an experiment that needs curves to fit but no ``fi_curves`` run.
+"""A few f-I curves simulated for an experiment that needs curves to fit but no ``fi_curves`` run,
+and the fits of the activation families to simulated curves.
 
 The ``compare`` experiment fits activation families to f-I curves; in the main job it reads them
 from the ``fi_curves`` run, and on its own it simulates a few here, one
@@ -15,6 +16,7 @@ neuroact.experiments.fi_curves : the full set of curves, checked against the ora
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -24,9 +26,10 @@ from brian2 import mV
 from neuroact.bio.fi import check_run, fi_curve
 from neuroact.bio.neurons import get_model
 from neuroact.bio.units import check_count, check_number, from_columns
+from neuroact.compare.fit import CURRENT_DENSITY_UNITS, CURRENT_UNITS, fit_families
 from neuroact.parallel import Job
 
-__all__ = ["check_curves", "curve_jobs", "simulate_curve"]
+__all__ = ["check_curves", "curve_jobs", "curve_label", "fit_simulated", "simulate_curve"]
 
 
 def check_curves(
@@ -83,3 +86,68 @@ def curve_jobs(
         )
         for model, sigma, high in curves
     ]
+
+
+_UNIT_ALIASES = {"uA/cm^2": "uA/cm2", "uA/cm**2": "uA/cm2", "µA/cm2": "uA/cm2", "µA": "uA"}
+
+
+def _unit(name: str) -> str:
+    """A current unit spelled the way :mod:`neuroact.compare.fit` knows it."""
+    name = _UNIT_ALIASES.get(str(name).strip(), str(name).strip())
+    if name not in CURRENT_UNITS and name not in CURRENT_DENSITY_UNITS:
+        raise ValueError(f"current unit {name!r} of the f-I table is not a known current unit")
+    return name
+
+
+def curve_label(model: str, sigma_mV: float) -> str:
+    """The name of one simulated curve: ``"lif"`` or ``"noisy_lif sigma=5 mV"``."""
+    if sigma_mV is None or (isinstance(sigma_mV, float) and math.isnan(sigma_mV)) or sigma_mV == 0:
+        return str(model)
+    return f"{model} sigma={sigma_mV:g} mV"
+
+
+def fit_simulated(
+    fi: pd.DataFrame,
+    families: Sequence[str],
+    criterion: str = "aic",
+    rate_column: str = "rate_Hz",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Fit ``families`` to every (model, sigma) curve of an ``fi_curves`` table, ranked by
+    ``criterion``, the rates read from ``rate_column``.
+
+    Returns ``(points, fits)``: the fitted points and one row per curve x family.
+    """
+    fi = fi.copy()
+    if "sigma_mV" not in fi:
+        fi["sigma_mV"] = 0.0
+    fi["sigma_mV"] = fi["sigma_mV"].fillna(0.0)
+    points, fits = [], []
+    for (model, sigma), d in fi.groupby(["model", "sigma_mV"], sort=False):
+        unit = _unit(d["current_unit"].iloc[0]) if "current_unit" in d else "nA"
+        label = curve_label(model, sigma)
+        d = d.sort_values("current")
+        comp = fit_families(
+            d["current"].to_numpy(float),
+            d[rate_column].to_numpy(float),
+            families,
+            criterion=criterion,
+            current_unit=unit,
+        )
+        f = comp.to_frame()
+        f.insert(0, "curve", label)
+        f.insert(1, "model", model)
+        f.insert(2, "sigma_mV", sigma)
+        fits.append(f)
+        points.append(
+            pd.DataFrame(
+                {
+                    "curve": label,
+                    "model": model,
+                    "sigma_mV": sigma,
+                    "current": d["current"].to_numpy(float),
+                    "current_unit": unit,
+                    "rate_Hz": d[rate_column].to_numpy(float),
+                }
+            )
+        )
+    return pd.concat(points, ignore_index=True), pd.concat(fits, ignore_index=True)

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import math
 import os
 import time
 from dataclasses import dataclass, field
@@ -57,9 +56,14 @@ from neuroact.compare.bio_activation import (
 )
 from neuroact.compare.contrast import build_contrast
 from neuroact.compare.curves import get_family
-from neuroact.compare.fit import CURRENT_DENSITY_UNITS, CURRENT_UNITS, fit_families
 from neuroact.compare.measured import fit_cells, read_fi_table
-from neuroact.experiments._curves import check_curves, curve_jobs, simulate_curve
+from neuroact.experiments._curves import (
+    check_curves,
+    curve_jobs,
+    curve_label,
+    fit_simulated,
+    simulate_curve,
+)
 from neuroact.experiments._training import (
     QUICK_TRAIN,
     ExperimentRun,
@@ -167,17 +171,6 @@ PROFILES = {
     ),
 }
 
-_UNIT_ALIASES = {"uA/cm^2": "uA/cm2", "uA/cm**2": "uA/cm2", "µA/cm2": "uA/cm2", "µA": "uA"}
-
-
-def _unit(name: str) -> str:
-    """A current unit spelled the way :mod:`neuroact.compare.fit` knows it."""
-    name = _UNIT_ALIASES.get(str(name).strip(), str(name).strip())
-    if name not in CURRENT_UNITS and name not in CURRENT_DENSITY_UNITS:
-        raise ValueError(f"current unit {name!r} of the f-I table is not a known current unit")
-    return name
-
-
 # --- step 1: simulated curves ----------------------------------------------------------------
 
 
@@ -199,54 +192,6 @@ def _fi_table(config: Config, run: ExperimentRun, inputs: dict) -> pd.DataFrame:
     table = run.map(simulate_curve, jobs, group="curves", desc="compare: f-I curves")
     run.folder.write_table("sim_fi", table)
     return table
-
-
-def curve_label(model: str, sigma_mV: float) -> str:
-    """The name of one simulated curve: ``"lif"`` or ``"noisy_lif sigma=5 mV"``."""
-    if sigma_mV is None or (isinstance(sigma_mV, float) and math.isnan(sigma_mV)) or sigma_mV == 0:
-        return str(model)
-    return f"{model} sigma={sigma_mV:g} mV"
-
-
-def fit_simulated(fi: pd.DataFrame, config: Config) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Fit every family to every (model, sigma) curve of an ``fi_curves`` table.
-
-    Returns ``(points, fits)``: the fitted points and one row per curve x family.
-    """
-    fi = fi.copy()
-    if "sigma_mV" not in fi:
-        fi["sigma_mV"] = 0.0
-    fi["sigma_mV"] = fi["sigma_mV"].fillna(0.0)
-    points, fits = [], []
-    for (model, sigma), d in fi.groupby(["model", "sigma_mV"], sort=False):
-        unit = _unit(d["current_unit"].iloc[0]) if "current_unit" in d else "nA"
-        label = curve_label(model, sigma)
-        d = d.sort_values("current")
-        comp = fit_families(
-            d["current"].to_numpy(float),
-            d[config.rate_column].to_numpy(float),
-            config.families,
-            criterion=config.criterion,
-            current_unit=unit,
-        )
-        f = comp.to_frame()
-        f.insert(0, "curve", label)
-        f.insert(1, "model", model)
-        f.insert(2, "sigma_mV", sigma)
-        fits.append(f)
-        points.append(
-            pd.DataFrame(
-                {
-                    "curve": label,
-                    "model": model,
-                    "sigma_mV": sigma,
-                    "current": d["current"].to_numpy(float),
-                    "current_unit": unit,
-                    "rate_Hz": d[config.rate_column].to_numpy(float),
-                }
-            )
-        )
-    return pd.concat(points, ignore_index=True), pd.concat(fits, ignore_index=True)
 
 
 def _source_fit(fits: pd.DataFrame, source, family: str) -> pd.Series | None:
@@ -383,7 +328,8 @@ def run(config: Config, out: str | os.PathLike, **options: Unpack[RunOptions]) -
     run = ExperimentRun.open(config, Config, out, **options)
     folder = run.folder
     if not folder.has("sim_fits.csv"):
-        points, fits = fit_simulated(_fi_table(config, run, inputs), config)
+        fi = _fi_table(config, run, inputs)
+        points, fits = fit_simulated(fi, config.families, config.criterion, config.rate_column)
         folder.write_table("sim_points", points)
         folder.write_table("sim_fits", fits)
     sim_fits = folder.read_table("sim_fits")
