@@ -56,7 +56,8 @@ def run_all(
         or the scheduler alone when one is given. Each job's result does not depend on the
         process that ran it, so the tables equal a serial run's; jobs side by side train
         with one torch thread each (:func:`neuroact.parallel.threads_for`). With two or more
-        local processes, one more draws each experiment's figures while the next computes.
+        local processes, two more draw each experiment's figures (at the lowest priority)
+        while the next computes.
     progress : tqdm bars in a terminal (log lines are written either way).
     configs : ``{experiment: Config}`` replacing the profile's.
     overrides : changes to the fields of the experiments' Configs, nested
@@ -124,18 +125,22 @@ def _run_one(root: RunFolder, name: str, config: Any, painter: _Painter, **optio
 
 
 class _Painter:
-    """Draws each experiment's figures in a process of its own while the next experiment
+    """Draws each experiment's figures in processes of their own while the next experiment
     computes, when ``side_by_side`` (two or more local processes): drawing is serial work that
     would otherwise idle a core. Else the experiments draw their own (``inline``).
 
-    The process is started as the sweeps' processes are (loky: fork and exec, never a bare fork
-    of a process running torch's and OpenMP's threads). Leaving the block waits for every
-    figure; one that failed to draw raises there, before the report is written.
+    The two drawing processes run at the lowest scheduling priority (nice 19): the figures are
+    needed only by the report, so they take the cores the experiments leave idle (between
+    sweeps, in an experiment's serial parts) instead of slowing the experiment that computes,
+    and after the last experiment they draw what is left on two cores. They are started as the
+    sweeps' processes are (loky: fork and exec, never a bare fork of a process running torch's
+    and OpenMP's threads). Leaving the block waits for every figure; one that failed to draw
+    raises there, before the report is written.
     """
 
     def __init__(self, side_by_side: bool) -> None:
         self.pool = (
-            ProcessPoolExecutor(max_workers=1, initializer=_lowest_priority)
+            ProcessPoolExecutor(max_workers=2, initializer=_lowest_priority)
             if side_by_side
             else None
         )

@@ -149,7 +149,7 @@ PROFILES = {
     "quick": Config(
         n_exc=2000,
         c_exc=1000,
-        duration_s=0.5,
+        duration_s=0.3,
         max_duration_s=1.0,  # sparse networks record 1 s (the full profile: up to 4 s)
         spikes_per_neuron=3.0,
         transient_s=0.1,
