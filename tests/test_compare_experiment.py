@@ -233,6 +233,18 @@ def _fake_fi_run(path: Path) -> Path:
     return path
 
 
+def test_fit_simulated_fits_each_curve_and_names_a_bad_families_argument(tmp_path):
+    from neuroact.experiments import compare
+
+    fi = RunFolder(_fake_fi_run(tmp_path)).read_table("fi_curves")
+    points, fits = compare.fit_simulated(fi, ("relu", "lif"))
+    assert set(fits["curve"]) == {"lif", "noisy_lif sigma=2 mV", "noisy_lif sigma=5 mV"}
+    best = fits[fits["curve"] == "lif"].sort_values("aic").iloc[0]
+    assert best["family"] == "lif" and best["r2"] > 0.999 and len(points) == len(fi)
+    with pytest.raises(TypeError, match=r"^families must be a sequence of family names.*Config"):
+        compare.fit_simulated(fi, compare.Config())
+
+
 def test_config_stores_family_keys_and_refuses_unknown_families():
     from neuroact.experiments import compare
 

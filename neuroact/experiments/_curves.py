@@ -117,6 +117,15 @@ def fit_simulated(
 
     Returns ``(points, fits)``: the fitted points and one row per curve x family.
     """
+    if (
+        not isinstance(families, Sequence)
+        or isinstance(families, str)
+        or not all(isinstance(f, str) for f in families)
+    ):
+        raise TypeError(
+            "families must be a sequence of family names such as ('relu', 'lif'); got "
+            f"{type(families).__name__}"
+        )
     fi = fi.copy()
     if "sigma_mV" not in fi:
         fi["sigma_mV"] = 0.0
